@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVICE_IDS, type ServiceId } from '../services/ids.js';
+import { planSchema, type ServicePlan } from './plan-schema.js';
+
+/** Where the plans ship: `migrations-plan/` at the package root. */
+export const DEFAULT_PLAN_DIR = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'migrations-plan');
+
+/** A plan file that cannot be used. The message names the file and the field. */
+export class PlanError extends Error {
+  constructor(readonly file: string, readonly field: string, detail: string) {
+    super(`${file}: ${field}: ${detail}`);
+    this.name = 'PlanError';
+  }
+}
+
+/** Parse and validate one plan document (already read); throws PlanError. */
+export function parsePlan(file: string, text: string, expected?: ServiceId): ServicePlan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new PlanError(file, '(file)', `not valid JSON: ${(error as Error).message}`);
+  }
+  const result = planSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new PlanError(file, issue.path.join('.') || '(root)', issue.message);
+  }
+  const plan = result.data;
+  if (expected && plan.service !== expected) {
+    throw new PlanError(file, 'service', `expected "${expected}", found "${plan.service}"`);
+  }
+  for (const name of pathParams(plan.legacy.path)) {
+    if (!plan.socketio.room.includes(`{${name}}`) && !JSON.stringify(plan.socketio.join.payload).includes(`$params.${name}`)) {
+      throw new PlanError(file, 'legacy.path', `path parameter "${name}" is used by neither socketio.room nor socketio.join.payload`);
+    }
+  }
+  return plan;
+}
+
+/** The `:name` parameters of a legacy path, in order. */
+export function pathParams(path: string): string[] {
+  return [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+}
+
+/** Load all seven plans from `dir` (`<service-id>.json`); throws PlanError on the first bad one. */
+export async function loadPlans(dir: string = DEFAULT_PLAN_DIR, services: readonly ServiceId[] = SERVICE_IDS): Promise<Map<ServiceId, ServicePlan>> {
+  const plans = new Map<ServiceId, ServicePlan>();
+  for (const id of services) {
+    const file = join(dir, `${id}.json`);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new PlanError(file, '(file)', `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    plans.set(id, parsePlan(file, text, id));
+  }
+  return plans;
+}

@@ -1,0 +1,204 @@
+import type { Logger } from 'pino';
+import { eventToFrames, renderControlFrame, type FrameContext } from '../adapter/event-to-frame.js';
+import type { ServicePlan } from '../adapter/plan-schema.js';
+import type { RoomEvent } from '../domain/event-log.js';
+import type { EncodeMemo, RoomHub, RoomSubscriber } from '../domain/room-hub.js';
+import type { AckResult, EventClient, LegacyParams, ServiceModule } from '../services/service-module.js';
+import type { Beating } from '../transport/heartbeat-sweep.js';
+import type { LegacySocket } from '../transport/legacy-socket.js';
+
+/**
+ * Who serves a legacy connection:
+ * - `legacy`:  the hand-written legacy endpoint (`legacy/<service>.ts`);
+ * - `adapter`: the Socket.IO handlers, their events turned into frames by the
+ *              migration plan's mapping.
+ */
+export type LegacyMode = 'legacy' | 'adapter';
+
+export interface LegacySessionOptions {
+  module: ServiceModule;
+  plan: ServicePlan;
+  hub: RoomHub;
+  connection: LegacyParams;
+  mode: LegacyMode;
+  clientId: string;
+  logger: Logger;
+  /** Opt-in (SDK only): append `"seq":N` to every event frame. */
+  sequenced?: boolean;
+}
+
+/**
+ * One legacy connection's state: its service, parameters, rooms, the last
+ * sequence it saw per room and which side serves it. Only its own methods
+ * change that state (STYLE §5).
+ *
+ * Invariant: a room event reaches the socket at most once and in sequence
+ * order, whichever mode serves it and however often the mode changes: frames
+ * are filtered by `#lastSeq` before encoding.
+ */
+export class LegacySession implements RoomSubscriber, EventClient, Beating {
+  readonly id: string;
+  readonly #options: LegacySessionOptions;
+  readonly #rooms = new Set<string>();
+  readonly #lastSeq = new Map<string, number>();
+  // Frames produced before the socket is attached (adapter joins run before accept).
+  #pending: string[] = [];
+  #socket: LegacySocket | undefined;
+  #mode: LegacyMode;
+  #closed = false;
+
+  constructor(options: LegacySessionOptions) {
+    this.#options = options;
+    this.id = options.clientId;
+    this.#mode = options.mode;
+  }
+
+  get mode(): LegacyMode {
+    return this.#mode;
+  }
+
+  get rooms(): ReadonlySet<string> {
+    return this.#rooms;
+  }
+
+  get params(): Readonly<Record<string, string>> {
+    return this.#options.connection.params;
+  }
+
+  get logger(): Logger {
+    return this.#options.logger;
+  }
+
+  /** The legacy endpoint's own opening: snapshot or waiting frames, then live events. */
+  openLegacy(): void {
+    const { module, hub, connection } = this.#options;
+    const opening = module.legacy.open(connection, (room) => hub.countMembers(room, (m) => m !== this && m instanceof LegacySession));
+    for (const frame of opening.frames) this.#write(frame, 'event');
+    for (const room of opening.rooms) this.join(room);
+  }
+
+  /** The adapter's opening: the join event a Socket.IO client would send, built from the legacy URL. */
+  async openAdapter(joinPayload: Record<string, unknown>): Promise<AckResult> {
+    const { module, plan } = this.#options;
+    const handler = module.handlers[plan.socketio.join.event];
+    if (!handler) throw new Error(`${plan.service}: no handler for join event ${plan.socketio.join.event}`);
+    const ack = await handler(this, joinPayload);
+    if (ack.ok) this.#emitFrames('$join_ack', ack);
+    return ack;
+  }
+
+  /** Attach the open socket and flush what the opening produced. */
+  attach(socket: LegacySocket): void {
+    this.#socket = socket;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const frame of pending) socket.send(frame, 'event');
+  }
+
+  // --- EventClient (the adapter side) ---------------------------------------
+
+  emit(event: string, payload: Record<string, unknown>): void {
+    this.#emitFrames(event, payload);
+  }
+
+  join(room: string): void {
+    if (this.#rooms.has(room)) return;
+    this.#rooms.add(room);
+    // Everything up to the current head is covered by the snapshot sent in this tick.
+    this.#lastSeq.set(room, this.#options.hub.head(room));
+    this.#options.hub.subscribe(room, this);
+  }
+
+  leave(room: string): void {
+    this.#rooms.delete(room);
+    this.#lastSeq.delete(room);
+    this.#options.hub.unsubscribe(room, this);
+  }
+
+  // --- RoomSubscriber -------------------------------------------------------
+
+  deliver(event: RoomEvent, memo: EncodeMemo): void {
+    const last = this.#lastSeq.get(event.room) ?? 0;
+    if (event.seq <= last) return;
+    this.#lastSeq.set(event.room, event.seq);
+    const frames = this.#encode(event, memo);
+    for (const frame of frames) this.#write(this.#sequenced(frame, event.seq), 'event');
+  }
+
+  /** The last sequence delivered for a room (for the switch and resume logic). */
+  lastSeq(room: string): number {
+    return this.#lastSeq.get(room) ?? 0;
+  }
+
+  /** Serve this live connection from the other side from the next event on. */
+  switchMode(mode: LegacyMode): void {
+    this.#mode = mode;
+  }
+
+  // --- Heartbeat and client frames ------------------------------------------
+
+  beat(): void {
+    const heartbeat = this.#options.plan.legacy.heartbeat;
+    if (!heartbeat || !this.#socket) return;
+    this.#socket.send(renderControlFrame(heartbeat.frame, this.#frameContext()), 'control');
+  }
+
+  /**
+   * A client frame. The legacy servers answered only the raw text `ping`;
+   * `{"type":"ping"}` and anything else (even malformed JSON) was logged and
+   * ignored, so it is here too.
+   */
+  receive(text: string): void {
+    const pong = this.#options.plan.legacy.pong;
+    if (text === 'ping' && pong !== null) {
+      this.#write(renderControlFrame(pong, this.#frameContext()), 'control');
+      return;
+    }
+    this.#options.logger.debug({ bytes: text.length }, 'legacy client frame ignored');
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const room of [...this.#rooms]) this.leave(room);
+  }
+
+  // --- internals -------------------------------------------------------------
+
+  #frameContext(): FrameContext {
+    return { params: this.#options.connection.params };
+  }
+
+  #encode(event: RoomEvent, memo: EncodeMemo): readonly string[] {
+    const { module, plan, connection } = this.#options;
+    const varying = module.legacy.encodingParams ?? [];
+    const key = varying.length === 0 ? this.#mode : `${this.#mode}|${varying.map((p) => connection.params[p] ?? '').join('|')}`;
+    let frames = memo.get(key);
+    if (!frames) {
+      frames = this.#mode === 'legacy'
+        ? module.legacy.encode(event, connection)
+        : eventToFrames(plan, event.event, event.payload, this.#frameContext());
+      memo.set(key, frames);
+    }
+    return frames;
+  }
+
+  #emitFrames(event: string, payload: Record<string, unknown>): void {
+    const { plan, hub } = this.#options;
+    const hasPeers = [...this.#rooms].some((room) => hub.countMembers(room, (m) => m !== this && m instanceof LegacySession) > 0);
+    for (const frame of eventToFrames(plan, event, payload, { params: this.#options.connection.params, hasPeers })) {
+      this.#write(frame, 'event');
+    }
+  }
+
+  #sequenced(frame: string, seq: number): string {
+    if (!this.#options.sequenced || !frame.endsWith('}')) return frame;
+    return `${frame.slice(0, -1)},"seq":${seq}}`;
+  }
+
+  #write(frame: string, kind: 'event' | 'control'): void {
+    if (this.#closed) return;
+    if (this.#socket) this.#socket.send(frame, kind);
+    else if (kind === 'event') this.#pending.push(frame);
+  }
+}

@@ -1,0 +1,138 @@
+import type { Logger } from 'pino';
+import type { ServiceId } from '../services/ids.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import type { EventLog, ReplayResult, RoomEvent } from './event-log.js';
+
+/**
+ * Per-publish scratch space shared by all subscribers of one room event, so an
+ * event is encoded once per transport and encoding variant, not once per
+ * subscriber (see `LegacySession.deliver`).
+ */
+export type EncodeMemo = Map<string, readonly string[]>;
+
+/** Anything that receives a room's events directly (legacy sessions, shadows). */
+export interface RoomSubscriber {
+  deliver(event: RoomEvent, memo: EncodeMemo): void;
+}
+
+/** Receives every published event once (the Socket.IO side broadcasts it to the room). */
+export type BroadcastListener = (service: ServiceId, event: RoomEvent) => void;
+
+/**
+ * The one place rooms, sequence numbers and history live. Domains publish here;
+ * both front doors subscribe here. Transport-neutral: it never sees a socket.
+ *
+ * Invariant: `publish` assigns the sequence number and delivers synchronously,
+ * so a snapshot taken together with `head(room)` in the same tick is exactly
+ * consistent with the events that follow it.
+ */
+export class RoomHub {
+  readonly #log: EventLog;
+  readonly #clock: Clock;
+  readonly #logger: Logger | undefined;
+  // Owned here: room → last assigned seq.
+  readonly #heads = new Map<string, number>();
+  // Owned here: room → direct subscribers.
+  readonly #members = new Map<string, Set<RoomSubscriber>>();
+  readonly #broadcastListeners: BroadcastListener[] = [];
+  // Appends still in flight; resume reads wait for them so they see every event.
+  #pending: Promise<unknown> = Promise.resolve();
+  #published = 0;
+
+  constructor(log: EventLog, options: { clock?: Clock; logger?: Logger } = {}) {
+    this.#log = log;
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger;
+  }
+
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** Total events published since start, for /metrics. */
+  get publishedCount(): number {
+    return this.#published;
+  }
+
+  /** The last sequence number of `room` (0 before its first event). */
+  head(room: string): number {
+    return this.#heads.get(room) ?? 0;
+  }
+
+  /** Publish one event to a room: sequence it, log it, deliver it to both transports. */
+  publish(service: ServiceId, room: string, event: string, payload: Record<string, unknown>): RoomEvent {
+    const seq = this.head(room) + 1;
+    this.#heads.set(room, seq);
+    const roomEvent: RoomEvent = { room, seq, event, payload, at: this.#clock() };
+    this.#published++;
+    const append = this.#log.append(roomEvent).catch((error: unknown) => {
+      this.#logger?.error({ err: error, room, seq }, 'event log append failed; resume may fall back to a snapshot');
+    });
+    this.#pending = Promise.all([this.#pending, append]);
+
+    for (const listener of this.#broadcastListeners) listener(service, roomEvent);
+    const members = this.#members.get(room);
+    if (members && members.size > 0) {
+      const memo: EncodeMemo = new Map();
+      // Copy: a delivery may close a slow consumer, which unsubscribes it.
+      for (const member of [...members]) member.deliver(roomEvent, memo);
+    }
+    return roomEvent;
+  }
+
+  onBroadcast(listener: BroadcastListener): void {
+    this.#broadcastListeners.push(listener);
+  }
+
+  subscribe(room: string, subscriber: RoomSubscriber): void {
+    let set = this.#members.get(room);
+    if (!set) {
+      set = new Set();
+      this.#members.set(room, set);
+    }
+    set.add(subscriber);
+  }
+
+  unsubscribe(room: string, subscriber: RoomSubscriber): void {
+    const set = this.#members.get(room);
+    if (!set) return;
+    set.delete(subscriber);
+    if (set.size === 0) this.#members.delete(room);
+  }
+
+  /** Direct subscribers of a room that satisfy `filter` (e.g. other legacy sockets of a chat session). */
+  countMembers(room: string, filter: (subscriber: RoomSubscriber) => boolean = () => true): number {
+    let count = 0;
+    for (const member of this.#members.get(room) ?? []) if (filter(member)) count++;
+    return count;
+  }
+
+  /**
+   * The events a client missed after `afterSeq`. `complete: false` means the
+   * client must be given a fresh snapshot: part of the range was trimmed, or
+   * the client's sequence is ahead of this server (the server restarted).
+   */
+  async replay(room: string, afterSeq: number): Promise<ReplayResult> {
+    await this.#pending;
+    const head = this.head(room);
+    if (afterSeq > head) return { events: [], complete: false };
+    if (afterSeq === head) return { events: [], complete: true };
+    const result = await this.#log.since(room, afterSeq);
+    const first = result.events[0];
+    const contiguous = first !== undefined && first.seq === afterSeq + 1;
+    return { events: result.events.filter((e) => e.seq <= head), complete: result.complete && contiguous };
+  }
+
+  /** Forget a room whose entity was cleaned up; a later resume gets a snapshot. */
+  dropRoom(room: string): void {
+    this.#heads.delete(room);
+    void this.#log.drop(room);
+  }
+
+  async close(): Promise<void> {
+    await this.#pending;
+    await this.#log.close();
+    this.#members.clear();
+  }
+}

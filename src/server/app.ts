@@ -1,0 +1,244 @@
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Server as EngineServer } from 'engine.io';
+import { pino, type Logger } from 'pino';
+import { Server as SocketIoServer } from 'socket.io';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { loadPlans } from '../adapter/plan-loader.js';
+import type { ServicePlan } from '../adapter/plan-schema.js';
+import { render } from '../adapter/template.js';
+import { LegacySession, type LegacyMode } from '../bridge/legacy-session.js';
+import { bridgeSocketIo, type AdmitSocket } from '../bridge/socketio-bridge.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import type { EventLog, RetentionOptions } from '../domain/event-log.js';
+import { MemoryEventLog } from '../domain/memory-event-log.js';
+import { RoomHub } from '../domain/room-hub.js';
+import type { ServiceId } from '../services/ids.js';
+import { createServiceModules } from '../services/index.js';
+import type { ServiceModule } from '../services/service-module.js';
+import { HeartbeatSweep } from '../transport/heartbeat-sweep.js';
+import { LegacySocket } from '../transport/legacy-socket.js';
+import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
+import { createHttpApp } from './http-app.js';
+import { compileRoute, legacyClientIdentity, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
+import { Metrics } from './metrics.js';
+import { rejectUpgrade } from './reject-upgrade.js';
+
+/** Options of `createSwitchyard`. Every one has a default that serves the README's quick start. */
+export interface SwitchyardOptions {
+  /** Directory of the seven plan files. Default: the package's `migrations-plan/`. */
+  planDir?: string;
+  /** Serve only these services (benchmarks, focused tests). Default: all seven. */
+  services?: readonly ServiceId[];
+  /** Logger; default pino at `info` (JSON). */
+  logger?: Logger;
+  /** Size and flow limits. Default `DEFAULT_LIMITS`. */
+  limits?: Partial<Limits>;
+  /** Override a service's heartbeat interval (ms), e.g. short ones in tests. Default: the plan's. */
+  heartbeatIntervals?: Partial<Record<ServiceId | 'projects-list', number>>;
+  /** Protocol-level ping interval for legacy sockets (uvicorn's 20 s). Default 20000. */
+  livenessIntervalMs?: number;
+  /** Event history per room. Default 1000 events, 10 minutes. */
+  retention?: Partial<RetentionOptions>;
+  /** Event log; default in-memory. */
+  eventLog?: EventLog;
+  clock?: Clock;
+  /** Socket.IO engine path. Default `/socket.io/`. */
+  socketIoPath?: string;
+  /**
+   * Decide which side serves a legacy connection. Default: always `legacy`
+   * ("dual operation": both front doors serve every service).
+   */
+  legacyMode?: (service: ServiceId, identity: { clientId?: string; remoteAddress?: string }) => LegacyMode | 'retired';
+  /** Refuse Socket.IO clients of a service (throw a SwitchyardError). Default: admit all. */
+  admitSocket?: AdmitSocket;
+}
+
+export interface Switchyard {
+  readonly httpServer: HttpServer;
+  readonly io: SocketIoServer;
+  readonly hub: RoomHub;
+  readonly plans: ReadonlyMap<ServiceId, ServicePlan>;
+  readonly modules: ReadonlyMap<ServiceId, ServiceModule>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Open legacy sessions (read-only view). */
+  legacySessions(): Iterable<LegacySession>;
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** `http://host:port` once listening. */
+  readonly url: string;
+  readonly ready: boolean;
+  /** Graceful stop: no new connections, legacy sockets closed with 1001, Socket.IO clients disconnected. */
+  close(): Promise<void>;
+}
+
+/** Build a Switchyard (plans loaded and validated; not yet listening). */
+export async function createSwitchyard(options: SwitchyardOptions = {}): Promise<Switchyard> {
+  const logger = options.logger ?? pino({ level: 'info' });
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const clock = options.clock ?? systemClock;
+  const plans = await loadPlans(options.planDir, options.services);
+  const hub = new RoomHub(options.eventLog ?? new MemoryEventLog(options.retention, clock), { clock, logger });
+  const modules = createServiceModules({ hub, clock, logger, plans });
+  const metrics = new Metrics(hub);
+  const sweep = new HeartbeatSweep();
+  const sessions = new Set<LegacySession>();
+  const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
+  const socketIoPath = options.socketIoPath ?? '/socket.io/';
+
+  const engine = new EngineServer({ maxHttpBufferSize: limits.socketIoMaxPayload, cors: { origin: true, credentials: true } });
+  const io = new SocketIoServer({
+    path: socketIoPath,
+    maxHttpBufferSize: limits.socketIoMaxPayload,
+    // Recovery is on, but not allowed to skip the stage check in middleware.
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+  });
+  io.bind(engine);
+  bridgeSocketIo({ io, hub, modules, plans, logger, admit: options.admitSocket });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.legacyMaxPayload, perMessageDeflate: false });
+  let listening = false;
+  let closing = false;
+
+  const httpApp = createHttpApp({ plans, modules, metrics, limits, isReady: () => listening && !closing });
+  const koaHandler = httpApp.callback();
+  const httpServer = createServer((req, res) => {
+    if (req.url?.startsWith(socketIoPath)) engine.handleRequest(req, res);
+    else void koaHandler(req, res);
+  });
+
+  /**
+   * The single 'upgrade' listener (STYLE §2): Socket.IO's path goes to its
+   * engine, each legacy path to the shared `ws` server, anything else is
+   * refused with 404. engine.io never attaches its own listener, so its
+   * destroyUpgrade timer cannot kill legacy sockets.
+   */
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    if (closing) return rejectUpgrade(socket, 503, { error: { code: 'SHUTTING_DOWN', message: 'server is shutting down' } });
+    const url = new URL(req.url ?? '/', 'http://switchyard.invalid');
+    if (url.pathname.startsWith(socketIoPath)) return engine.handleUpgrade(req, socket, head);
+    const found = matchLegacyRoute(routes, url);
+    if (!found) return rejectUpgrade(socket, 404, { error: { code: 'NOT_FOUND', message: `no WebSocket endpoint at ${url.pathname}` } });
+    void openLegacy(found.route, found.params, req, url, socket, head).catch((error: unknown) => {
+      logger.error({ err: error, path: url.pathname }, 'legacy upgrade failed');
+      rejectUpgrade(socket, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+    });
+  });
+
+  async function openLegacy(route: LegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head: Buffer): Promise<void> {
+    const { service, plan } = route;
+    const module = modules.get(service)!;
+    const identity = legacyClientIdentity(req, url);
+    const decided = options.legacyMode?.(service, identity) ?? 'legacy';
+    const clientId = identity.clientId ?? `${identity.remoteAddress ?? 'unknown'}#${metrics.nextConnectionId()}`;
+    const log = logger.child({ service, transport: 'legacy', room: plan.socketio.room, clientId });
+    const connection = { params };
+    const session = new LegacySession({
+      module, plan, hub, connection, clientId, logger: log,
+      mode: decided === 'adapter' ? 'adapter' : 'legacy',
+      sequenced: url.searchParams.get('switchyard_seq') === '1',
+    });
+
+    if (decided === 'retired') {
+      // Accept, explain, close: a browser cannot read a handshake rejection body.
+      return wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.send(JSON.stringify({ type: 'error', code: 'SERVICE_RETIRED', message: `${service} moved to Socket.IO`, namespace: plan.socketio.namespace, path: socketIoPath }));
+        ws.close(4410, 'SERVICE_RETIRED');
+      });
+    }
+    if (decided === 'legacy') {
+      const status = module.legacy.refuse?.(connection);
+      if (status !== undefined) return rejectUpgrade(socket, status);
+    } else {
+      const joinPayload = render({ ...plan.socketio.join.payload }, { payload: {}, params }) as Record<string, unknown>;
+      const ack = await session.openAdapter(joinPayload);
+      if (!ack.ok) {
+        session.close();
+        // The legacy server closed before accept, which uvicorn turned into 403.
+        return rejectUpgrade(socket, 403);
+      }
+    }
+    if (socket.destroyed) {
+      session.close();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => attachLegacy(session, ws, service));
+  }
+
+  function attachLegacy(session: LegacySession, ws: WebSocket, service: ServiceId): void {
+    const plan = plans.get(service)!;
+    const heartbeatMs = options.heartbeatIntervals?.[service] ?? plan.legacy.heartbeat?.intervalMs;
+    const livenessMs = options.livenessIntervalMs ?? 20_000;
+    const liveness = { beat: () => legacySocket.livenessPing() };
+    const legacySocket = new LegacySocket(ws, limits, {
+      onText: (text) => session.receive(text),
+      onSlowConsumer: (buffered) => {
+        metrics.slowConsumers.inc({ service });
+        session.logger.warn({ buffered }, 'closing slow legacy consumer');
+      },
+      onClose: (code) => {
+        session.close();
+        sessions.delete(session);
+        if (heartbeatMs !== undefined) sweep.remove(heartbeatMs, session);
+        sweep.remove(livenessMs, liveness);
+        metrics.legacyConnections.dec({ service });
+        session.logger.debug({ code }, 'legacy socket closed');
+      },
+    });
+    sessions.add(session);
+    metrics.legacyConnections.inc({ service });
+    session.attach(legacySocket);
+    if (session.mode === 'legacy') session.openLegacy();
+    if (heartbeatMs !== undefined) sweep.add(heartbeatMs, session);
+    sweep.add(livenessMs, liveness);
+  }
+
+  let address: AddressInfo | undefined;
+  const switchyard: Switchyard = {
+    httpServer, io, hub, plans, modules, logger, metrics,
+    legacySessions: () => sessions.values(),
+    get url() {
+      if (!address) throw new Error('not listening');
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${host}:${address.port}`;
+    },
+    get ready() {
+      return listening && !closing;
+    },
+    async listen(port = 8080, host = '127.0.0.1') {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      listening = true;
+      address = httpServer.address() as AddressInfo;
+      return address;
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      for (const client of wss.clients) client.close(1001, 'server shutting down');
+      io.disconnectSockets(true);
+      for (const module of modules.values()) module.close?.();
+      sweep.close();
+      engine.close();
+      await io.close().catch(() => {});
+      // Sockets that do not finish the close handshake in time are cut.
+      const deadline = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+        httpServer.closeAllConnections();
+      }, 2000);
+      await stopped;
+      clearTimeout(deadline);
+      await hub.close();
+      listening = false;
+    },
+  };
+  return switchyard;
+}

@@ -1,0 +1,73 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { ServicePlan } from '../adapter/plan-schema.js';
+import { SwitchyardError } from '../errors/catalogue.js';
+import { toHttp } from '../errors/surfaces.js';
+import type { ServiceId } from '../services/ids.js';
+import type { ServiceModule } from '../services/service-module.js';
+import type { Limits } from '../transport/limits.js';
+import type { Metrics } from './metrics.js';
+
+export interface HttpAppOptions {
+  plans: ReadonlyMap<ServiceId, ServicePlan>;
+  modules: ReadonlyMap<ServiceId, ServiceModule>;
+  metrics: Metrics;
+  limits: Limits;
+  isReady: () => boolean;
+  /** More routes (admin API, console) mounted by the caller. */
+  extend?: (router: Router) => void;
+}
+
+/**
+ * The REST side: health, readiness, metrics, each service's producer API and
+ * legacy REST routes. Every failure goes through one funnel that answers with
+ * the error catalogue's status and a JSON body (Koa's `ctx.onerror` pattern).
+ */
+export function createHttpApp(options: HttpAppOptions): Koa {
+  const app = new Koa();
+  const router = new Router();
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new SwitchyardError('NOT_FOUND', `no route ${ctx.method} ${ctx.path}`);
+      }
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      // Body-parser failures carry a status: bad JSON is 400, too large is 413.
+      const mapped = error instanceof SwitchyardError ? error
+        : status === 413 ? new SwitchyardError('PAYLOAD_TOO_LARGE', `body exceeds ${options.limits.restMaxBody} bytes`)
+        : status !== undefined && status >= 400 && status < 500 ? new SwitchyardError('INVALID_PAYLOAD', 'body is not valid JSON')
+        : error;
+      const { status: httpStatus, body } = toHttp(mapped);
+      ctx.status = httpStatus;
+      ctx.body = body;
+      if (httpStatus >= 500) ctx.app.emit('error', error, ctx);
+    }
+  });
+  app.on('error', () => {
+    // Logged by the caller's listener; Koa would print to stderr otherwise.
+  });
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.limits.restMaxBody, encoding: 'utf-8' }));
+
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/ready', (ctx) => {
+    const ready = options.isReady();
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { ready, plans: options.plans.size, services: [...options.plans.keys()] };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = options.metrics.registry.contentType;
+    ctx.body = await options.metrics.registry.metrics();
+  });
+  for (const module of options.modules.values()) module.routes(router);
+  options.extend?.(router);
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

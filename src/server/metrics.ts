@@ -1,0 +1,36 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RoomHub } from '../domain/room-hub.js';
+
+/**
+ * Prometheus metrics of one Switchyard instance. A registry per instance (not
+ * prom-client's global one), so several servers in one process — tests,
+ * benchmarks — do not collide.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly legacyConnections: Gauge<'service'>;
+  readonly socketIoConnections: Gauge<'service'>;
+  readonly slowConsumers: Counter<'service'>;
+  readonly shadowComparisons: Counter<'service' | 'result'>;
+  readonly stageChanges: Counter<'service' | 'to'>;
+  #connectionIds = 0;
+
+  constructor(hub: RoomHub) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    this.legacyConnections = new Gauge({ name: 'switchyard_legacy_connections', help: 'Open legacy WebSocket connections', labelNames: ['service'], registers: [this.registry] });
+    this.socketIoConnections = new Gauge({ name: 'switchyard_socketio_connections', help: 'Open Socket.IO connections', labelNames: ['service'], registers: [this.registry] });
+    this.slowConsumers = new Counter({ name: 'switchyard_slow_consumers_total', help: 'Legacy sockets closed for not reading', labelNames: ['service'], registers: [this.registry] });
+    this.shadowComparisons = new Counter({ name: 'switchyard_shadow_comparisons_total', help: 'Shadow-mode frame comparisons', labelNames: ['service', 'result'], registers: [this.registry] });
+    this.stageChanges = new Counter({ name: 'switchyard_stage_changes_total', help: 'Effective stage changes', labelNames: ['service', 'to'], registers: [this.registry] });
+    new Gauge({
+      name: 'switchyard_events_published_total', help: 'Room events published', registers: [this.registry],
+      collect() {
+        this.set(hub.publishedCount);
+      },
+    });
+  }
+
+  nextConnectionId(): number {
+    return ++this.#connectionIds;
+  }
+}

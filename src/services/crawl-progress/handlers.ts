@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { EventHandler } from '../service-module.js';
+import { parseInput } from '../validate.js';
+import type { CrawlProgressDomain } from './domain.js';
+import { crawlRoom, waitingState } from './events.js';
+
+const progressIdSchema = z.strictObject({ progress_id: z.string().min(1).max(200), since: z.number().int().nonnegative().optional() });
+
+/** Socket.IO handlers of `/crawl` (also serve legacy clients through the adapter). */
+export function crawlHandlers(domain: CrawlProgressDomain, head: (room: string) => number): Record<string, EventHandler> {
+  return {
+    join_crawl(client, payload) {
+      const { progress_id } = parseInput(progressIdSchema, payload, 'join_crawl');
+      const room = crawlRoom(progress_id);
+      const seq = head(room);
+      client.join(room);
+      client.emit('progress_update', { ...(domain.get(progress_id) ?? waitingState(progress_id)), seq });
+      return { ok: true, room, seq };
+    },
+    leave_crawl(client, payload) {
+      const { progress_id } = parseInput(progressIdSchema, payload, 'leave_crawl');
+      client.leave(crawlRoom(progress_id));
+      return { ok: true };
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { SwitchyardError } from '../../errors/catalogue.js';
+import { parseInput } from '../validate.js';
+import type { CrawlProgressDomain } from './domain.js';
+
+const startSchema = z.looseObject({ progressId: z.string().min(1).max(200).optional(), currentUrl: z.string().max(2048).optional() });
+const progressSchema = z.looseObject({ status: z.string().min(1), percentage: z.number().min(0).max(100), log: z.string().optional() });
+const completeSchema = z.looseObject({ log: z.string().optional(), chunksStored: z.number().int().nonnegative().optional(), wordCount: z.number().int().nonnegative().optional() });
+const errorSchema = z.strictObject({ error: z.string().min(1) });
+
+/**
+ * Producer API of crawl-progress (what the crawler calls):
+ * - `POST /api/producer/crawl-progress` `{progressId?, currentUrl, ...}` → 201 state
+ * - `POST /api/producer/crawl-progress/:progressId/progress` `{status, percentage, log?, ...kwargs}`
+ * - `POST /api/producer/crawl-progress/:progressId/complete` `{chunksStored?, wordCount?, log?, ...}`
+ * - `POST /api/producer/crawl-progress/:progressId/error` `{error}`
+ * - `GET  /api/producer/crawl-progress/:progressId` → current state
+ */
+export function crawlRoutes(router: Router, domain: CrawlProgressDomain): void {
+  const base = '/api/producer/crawl-progress';
+  router.post(base, (ctx) => {
+    ctx.status = 201;
+    ctx.body = domain.start(parseInput(startSchema, ctx.request.body, 'crawl start'));
+  });
+  router.get(`${base}/:progressId`, (ctx) => {
+    const state = domain.get(ctx.params.progressId!);
+    if (!state) throw new SwitchyardError('NOT_FOUND', `unknown crawl ${ctx.params.progressId}`);
+    ctx.body = state;
+  });
+  router.post(`${base}/:progressId/progress`, (ctx) => {
+    ctx.body = domain.update(ctx.params.progressId!, parseInput(progressSchema, ctx.request.body, 'crawl progress'));
+  });
+  router.post(`${base}/:progressId/complete`, (ctx) => {
+    ctx.body = domain.complete(ctx.params.progressId!, parseInput(completeSchema, ctx.request.body ?? {}, 'crawl complete'));
+  });
+  router.post(`${base}/:progressId/error`, (ctx) => {
+    ctx.body = domain.fail(ctx.params.progressId!, parseInput(errorSchema, ctx.request.body, 'crawl error').error);
+  });
+}

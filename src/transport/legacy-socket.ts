@@ -1,0 +1,93 @@
+import type { WebSocket } from 'ws';
+import { decideSend, type FrameKind } from './backpressure.js';
+import type { Limits } from './limits.js';
+
+/** What the socket reports. It never decides what a frame means. */
+export interface LegacySocketCallbacks {
+  onText(text: string): void;
+  onClose(code: number, reason: string): void;
+  /** Closed for not reading: the owner records it (metrics, logs). */
+  onSlowConsumer(bufferedAmount: number): void;
+}
+
+/**
+ * A raw `ws` socket as the legacy side sees it: text frames out under a
+ * backpressure policy, text frames in, close codes, and liveness by protocol
+ * ping. Knows nothing about services (STYLE §2).
+ */
+export class LegacySocket {
+  readonly #ws: WebSocket;
+  readonly #limits: Limits;
+  // Only this class writes it: set on pong, cleared on each liveness ping.
+  #alive = true;
+  #closed = false;
+
+  constructor(ws: WebSocket, limits: Limits, callbacks: LegacySocketCallbacks) {
+    this.#ws = ws;
+    this.#limits = limits;
+    ws.on('message', (data, isBinary) => {
+      // Legacy clients send text; a binary frame is decoded the same way and
+      // left to the protocol layer to ignore.
+      callbacks.onText(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
+    });
+    ws.on('pong', () => {
+      this.#alive = true;
+    });
+    ws.on('close', (code, reason) => {
+      this.#closed = true;
+      callbacks.onClose(code, reason.toString());
+    });
+    // ws emits 'error' for protocol violations (it then closes, e.g. 1009 for
+    // an oversized frame); the close callback reports the outcome.
+    ws.on('error', () => {});
+    this.#onSlow = callbacks.onSlowConsumer;
+  }
+
+  readonly #onSlow: (bufferedAmount: number) => void;
+
+  get isOpen(): boolean {
+    return !this.#closed && this.#ws.readyState === this.#ws.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  /** Send one text frame; returns false if it was dropped or the socket is gone. */
+  send(text: string, kind: FrameKind = 'event'): boolean {
+    if (!this.isOpen) return false;
+    const decision = decideSend(this.#ws.bufferedAmount, kind, this.#limits);
+    if (decision === 'drop') return false;
+    if (decision === 'close') {
+      this.#onSlow(this.#ws.bufferedAmount);
+      this.close(4508, 'SLOW_CONSUMER');
+      return false;
+    }
+    this.#ws.send(text);
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ws.close(code, reason);
+    // A client that never answers the close (the legacy "orphaned socket") must
+    // not hold the server: terminate after a grace period.
+    setTimeout(() => this.#ws.terminate(), 5000).unref();
+  }
+
+  /**
+   * Protocol-level liveness, as uvicorn did it (ping every 20 s): a socket that
+   * did not answer the previous ping is terminated. Browsers answer pings even
+   * for the orphaned sockets of the legacy client, so those stay.
+   */
+  livenessPing(): void {
+    if (!this.isOpen) return;
+    if (!this.#alive) {
+      this.#ws.terminate();
+      return;
+    }
+    this.#alive = false;
+    this.#ws.ping();
+  }
+}
