@@ -17,7 +17,9 @@ export type ControlKind = 'heartbeat' | 'pong';
  * Decode a legacy server frame into the Socket.IO event it stands for: the
  * SDK's legacy transport and the adapter's table tests use it. Pure.
  *
- * Heartbeat/pong frames decode to `{ ok: true, events: [] }`. A well-formed
+ * Heartbeat/pong frames decode to `{ ok: true, events: [] }`; the frame the
+ * join acknowledgement maps to (e.g. `connection_confirmed`) decodes to the
+ * pseudo-event `$join_ack`. A well-formed
  * frame with no mapping row is `UNKNOWN_EVENT`; text that is not JSON is
  * `INVALID_PAYLOAD`.
  */
@@ -30,7 +32,7 @@ export function frameToEvent(plan: ServicePlan, raw: string, params: Readonly<Re
   }
   if (isControlFrame(plan, frame)) return { ok: true, events: [] };
   for (const mapping of plan.events) {
-    if (!mapping.decode || mapping.event === '$join_ack') continue;
+    if (!mapping.decode) continue;
     const bindings: MatchBindings = { payload: {}, items: [] };
     if (!match(mapping.frame, frame, bindings)) continue;
     if (mapping.when && !Object.entries(mapping.when).every(([k, v]) => bindings.payload[k] === v)) continue;
@@ -50,5 +52,5 @@ export function isJoinAckFrame(plan: ServicePlan, frame: unknown): boolean {
 
 function isControlFrame(plan: ServicePlan, frame: unknown): boolean {
   const probes = [plan.legacy.heartbeat?.frame, plan.legacy.pong].filter((t) => t !== undefined && t !== null);
-  return probes.some((t) => match(t, frame, { payload: {}, items: [] })) || isJoinAckFrame(plan, frame);
+  return probes.some((t) => match(t, frame, { payload: {}, items: [] }));
 }

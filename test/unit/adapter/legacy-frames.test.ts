@@ -1,0 +1,64 @@
+/**
+ * The adapter against every example frame of ../shared/protocol/legacy-frames.json,
+ * both directions: wire → event → wire must give the exact same text, and the
+ * hand-written legacy endpoint must encode the decoded event to the same text.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventToFrames, renderControlFrame } from '../../../src/adapter/event-to-frame.js';
+import { frameToEvent } from '../../../src/adapter/frame-to-event.js';
+import { loadPlans } from '../../../src/adapter/plan-loader.js';
+import type { ServicePlan } from '../../../src/adapter/plan-schema.js';
+import { MemoryEventLog } from '../../../src/domain/memory-event-log.js';
+import { RoomHub } from '../../../src/domain/room-hub.js';
+import { SERVICE_IDS, type ServiceId } from '../../../src/services/ids.js';
+import { createServiceModules } from '../../../src/services/index.js';
+import type { ServiceModule } from '../../../src/services/service-module.js';
+
+interface FrameExample { type: string; wire?: string; note?: string }
+const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../shared/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: FrameExample[] }>;
+
+/** Connection parameters of the legacy URL each example was sent on. */
+export const EXAMPLE_PARAMS: Record<ServiceId, Record<string, string>> = {
+  'crawl-progress': { progress_id: '183e2615-fca4-4a71-a051-ab5a0292f9ff' },
+  'agent-chat': { session_id: '5b1f3a2e-8d4c-4f7e-9a61-2c0b9e7d4f10' },
+  'project-tasks': { project_id: 'b7e4c1a2-3d5f-4e6a-8b9c-0d1e2f3a4b5c', session_id: 'task-session-k3j9x2m1q' },
+  'mcp-logs': {},
+  'test-execution': { execution_id: 'e1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8' },
+  'project-creation': { progress_id: '9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c' },
+  'knowledge-items': {},
+};
+
+let plans: Map<ServiceId, ServicePlan>;
+let modules: Map<ServiceId, ServiceModule>;
+beforeAll(async () => {
+  plans = await loadPlans();
+  const hub = new RoomHub(new MemoryEventLog());
+  modules = createServiceModules({ hub, clock: () => 0, logger: pino({ level: 'silent' }), plans });
+});
+
+describe.each(SERVICE_IDS)('%s legacy frames', (service) => {
+  const examples = corpus[service]!.serverToClient.filter((f) => typeof f.wire === 'string');
+  it.each(examples.map((f, i) => [`${i}: ${f.type}`, f] as const))('%s round-trips exactly', (_name, example) => {
+    const plan = plans.get(service)!;
+    const params = EXAMPLE_PARAMS[service];
+    const wire = example.wire!;
+    const decoded = frameToEvent(plan, wire, params);
+    if (!decoded.ok) throw decoded.error;
+    if (decoded.events.length === 0) {
+      // A control frame: it must be exactly the plan's heartbeat or pong.
+      const controls = [plan.legacy.heartbeat?.frame, plan.legacy.pong].filter((t) => t != null).map((t) => renderControlFrame(t!, { params }));
+      expect(controls).toContain(wire);
+      return;
+    }
+    const [{ event, payload }] = decoded.events as [{ event: string; payload: Record<string, unknown> }];
+    expect(eventToFrames(plan, event, payload, { params })).toEqual([wire]);
+    if (event === '$join_ack') return; // on-connect frame of the legacy endpoint, tested in integration
+    const module = modules.get(service)!;
+    const legacyFrames = module.legacy.encode({ room: 'r', seq: 1, event, payload, at: 0 }, { params });
+    // Frames the legacy endpoint sends only on connect (snapshots) are not room events.
+    if (legacyFrames.length > 0) expect(legacyFrames).toEqual([wire]);
+  });
+});
