@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import { eventToFrames, renderControlFrame, type FrameContext } from '../adapter/event-to-frame.js';
+import { render } from '../adapter/template.js';
 import type { ServicePlan } from '../adapter/plan-schema.js';
 import type { RoomEvent } from '../domain/event-log.js';
 import type { EncodeMemo, RoomHub, RoomSubscriber } from '../domain/room-hub.js';
 import type { AckResult, EventClient, LegacyParams, ServiceModule } from '../services/service-module.js';
 import type { Beating } from '../transport/heartbeat-sweep.js';
 import type { LegacySocket } from '../transport/legacy-socket.js';
+import type { FlagContext } from '../flags/flag-source.js';
+import type { ShadowRecorder } from '../rollout/shadow-recorder.js';
 
 /**
  * Who serves a legacy connection:
@@ -23,8 +26,26 @@ export interface LegacySessionOptions {
   mode: LegacyMode;
   clientId: string;
   logger: Logger;
+  /** Who the client is, for per-client stages (gradual rollout). */
+  identity: FlagContext;
   /** Opt-in (SDK only): append `"seq":N` to every event frame. */
   sequenced?: boolean;
+  /** Opt-in (SDK only): send `switchyard_stage` frames when the service's stage changes. */
+  notices?: boolean;
+  /** Shadow bookkeeping; comparisons run only while `shadow` is on. */
+  shadowRecorder?: ShadowRecorder;
+}
+
+/** A throwaway client for shadow openings: collects what the handlers emit, joins nothing. */
+class CollectingClient implements EventClient {
+  readonly emitted: Array<{ event: string; payload: Record<string, unknown> }> = [];
+  readonly rooms: ReadonlySet<string> = new Set();
+  constructor(readonly id: string) {}
+  emit(event: string, payload: Record<string, unknown>): void {
+    this.emitted.push({ event, payload });
+  }
+  join(): void {}
+  leave(): void {}
 }
 
 /**
@@ -45,6 +66,7 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
   #pending: string[] = [];
   #socket: LegacySocket | undefined;
   #mode: LegacyMode;
+  #shadow = false;
   #closed = false;
 
   constructor(options: LegacySessionOptions) {
@@ -55,6 +77,19 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
 
   get mode(): LegacyMode {
     return this.#mode;
+  }
+
+  get service(): ServicePlan['service'] {
+    return this.#options.plan.service;
+  }
+
+  get identity(): FlagContext {
+    return this.#options.identity;
+  }
+
+  /** Whether the adapter runs beside the legacy handlers for comparison. */
+  get shadow(): boolean {
+    return this.#shadow;
   }
 
   get rooms(): ReadonlySet<string> {
@@ -72,9 +107,26 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
   /** The legacy endpoint's own opening: snapshot or waiting frames, then live events. */
   openLegacy(): void {
     const { module, hub, connection } = this.#options;
-    const opening = module.legacy.open(connection, (room) => hub.countMembers(room, (m) => m !== this && m instanceof LegacySession));
+    const peers = (room: string): number => hub.countMembers(room, (m) => m !== this && m instanceof LegacySession);
+    const opening = module.legacy.open(connection, peers);
+    if (this.#shadow) void this.#shadowOpening(opening.frames, opening.rooms.some((room) => peers(room) > 0));
     for (const frame of opening.frames) this.#write(frame, 'event');
     for (const room of opening.rooms) this.join(room);
+  }
+
+  /** What the Socket.IO handlers would have sent on this connect, through the adapter, compared with the legacy opening. */
+  async #shadowOpening(legacyFrames: readonly string[], hasPeers: boolean): Promise<void> {
+    const { module, plan, connection, shadowRecorder, hub } = this.#options;
+    const handler = module.handlers[plan.socketio.join.event];
+    if (!handler || !shadowRecorder) return;
+    const client = new CollectingClient(this.id);
+    const joinPayload = render({ ...plan.socketio.join.payload }, { payload: {}, params: connection.params }) as Record<string, unknown>;
+    // The handler may resolve later than this tick; capture its emits now-ish.
+    const ack = await handler(client, joinPayload);
+    const context = { params: connection.params, hasPeers };
+    const adapterFrames = client.emitted.flatMap((e) => eventToFrames(plan, e.event, e.payload, context));
+    if (ack.ok) adapterFrames.push(...eventToFrames(plan, '$join_ack', ack, context));
+    shadowRecorder.compare(plan.service, 'open', null, legacyFrames, adapterFrames, hub.clock());
   }
 
   /** The adapter's opening: the join event a Socket.IO client would send, built from the legacy URL. */
@@ -130,9 +182,23 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
     return this.#lastSeq.get(room) ?? 0;
   }
 
-  /** Serve this live connection from the other side from the next event on. */
-  switchMode(mode: LegacyMode): void {
+  /**
+   * Serve this live connection from the other side from the next event on.
+   * No frame is lost or repeated: both sides encode the same room events, and
+   * `#lastSeq` filters by sequence whichever side encodes.
+   */
+  switchMode(mode: LegacyMode, shadow = false): void {
     this.#mode = mode;
+    this.#shadow = shadow && mode === 'legacy';
+  }
+
+  /**
+   * Tell an opted-in client (the SDK) that its service moved, so it can move
+   * to Socket.IO. Unmodified legacy clients never opt in and never see this.
+   */
+  notifyStage(stage: string, namespace: string, path: string): void {
+    if (!this.#options.notices) return;
+    this.#write(JSON.stringify({ type: 'switchyard_stage', service: this.service, stage, namespace, path }), 'event');
   }
 
   // --- Heartbeat and client frames ------------------------------------------
@@ -172,13 +238,19 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
   #encode(event: RoomEvent, memo: EncodeMemo): readonly string[] {
     const { module, plan, connection } = this.#options;
     const varying = module.legacy.encodingParams ?? [];
-    const key = varying.length === 0 ? this.#mode : `${this.#mode}|${varying.map((p) => connection.params[p] ?? '').join('|')}`;
+    const side = this.#shadow ? 'shadow' : this.#mode;
+    const key = varying.length === 0 ? side : `${side}|${varying.map((p) => connection.params[p] ?? '').join('|')}`;
     let frames = memo.get(key);
     if (!frames) {
       frames = this.#mode === 'legacy'
         ? module.legacy.encode(event, connection)
         : eventToFrames(plan, event.event, event.payload, this.#frameContext());
       memo.set(key, frames);
+      // Shadow: one comparison per event and encoding variant, not per socket.
+      if (this.#shadow && this.#options.shadowRecorder) {
+        const adapterFrames = eventToFrames(plan, event.event, event.payload, this.#frameContext());
+        this.#options.shadowRecorder.compare(plan.service, event.event, event.seq, frames, adapterFrames, event.at);
+      }
     }
     return frames;
   }

@@ -6,6 +6,7 @@ import { SwitchyardError } from '../errors/catalogue.js';
 import { toAckError, toConnectError } from '../errors/surfaces.js';
 import type { ServiceId } from '../services/ids.js';
 import type { AckResult, EventClient, ServiceModule } from '../services/service-module.js';
+import type { Metrics } from '../server/metrics.js';
 
 /** Decides whether a Socket.IO client may use a service now; throws a SwitchyardError to refuse. */
 export type AdmitSocket = (service: ServiceId, socket: Socket) => void;
@@ -40,6 +41,7 @@ export interface SocketIoBridgeOptions {
   plans: ReadonlyMap<ServiceId, ServicePlan>;
   logger: Logger;
   admit?: AdmitSocket;
+  metrics?: Metrics;
 }
 
 /**
@@ -96,7 +98,11 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<ServiceId, N
         if (typeof ack === 'function') ack(toAckError(new SwitchyardError('UNKNOWN_EVENT', `${service}: unknown event "${event}"`)));
       });
       log.debug('connected');
-      socket.on('disconnect', (reason) => log.debug({ reason }, 'disconnected'));
+      options.metrics?.socketIoConnections.inc({ service });
+      socket.on('disconnect', (reason) => {
+        options.metrics?.socketIoConnections.dec({ service });
+        log.debug({ reason }, 'disconnected');
+      });
     });
   }
 

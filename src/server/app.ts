@@ -20,6 +20,10 @@ import type { ServiceModule } from '../services/service-module.js';
 import { HeartbeatSweep } from '../transport/heartbeat-sweep.js';
 import { LegacySocket } from '../transport/legacy-socket.js';
 import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
+import type { FlagSource } from '../flags/flag-source.js';
+import { StageController } from '../rollout/stage-controller.js';
+import { adminRoutes } from './admin-routes.js';
+import { discoveryRoutes } from './discovery-routes.js';
 import { createHttpApp } from './http-app.js';
 import { compileRoute, legacyClientIdentity, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
 import { Metrics } from './metrics.js';
@@ -53,6 +57,15 @@ export interface SwitchyardOptions {
   legacyMode?: (service: ServiceId, identity: { clientId?: string; remoteAddress?: string }) => LegacyMode | 'retired';
   /** Refuse Socket.IO clients of a service (throw a SwitchyardError). Default: admit all. */
   admitSocket?: AdmitSocket;
+  /**
+   * The flag source that decides each service's stage (see `createFlagSource`).
+   * When given, stages are enforced and re-applied to live connections on
+   * every change, and `legacyMode`/`admitSocket` are ignored. When absent,
+   * both front doors serve every service ("dual operation").
+   */
+  flags?: FlagSource;
+  /** Bearer token of the admin API (`/api/admin/*`). Without one the admin API answers 401 to everyone. */
+  adminToken?: string;
 }
 
 export interface Switchyard {
@@ -63,6 +76,8 @@ export interface Switchyard {
   readonly modules: ReadonlyMap<ServiceId, ServiceModule>;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Stage enforcement, when a flag source was given. */
+  readonly stages: StageController | undefined;
   /** Open legacy sessions (read-only view). */
   legacySessions(): Iterable<LegacySession>;
   listen(port?: number, host?: string): Promise<AddressInfo>;
@@ -95,13 +110,30 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
   io.bind(engine);
-  bridgeSocketIo({ io, hub, modules, plans, logger, admit: options.admitSocket });
+  const stages = options.flags
+    ? new StageController({
+      flags: options.flags, plans, clock, logger, socketIoPath,
+      onStageChange: (service, to) => metrics.stageChanges.inc({ service, to }),
+      onShadowResult: (service, match) => metrics.shadowComparisons.inc({ service, result: match ? 'match' : 'mismatch' }),
+    })
+    : undefined;
+  const admit: AdmitSocket | undefined = stages ? (service, socket) => stages.admitSocket(service, socket) : options.admitSocket;
+  const namespaces = bridgeSocketIo({ io, hub, modules, plans, logger, admit, metrics });
+  stages?.bind(() => sessions.values(), namespaces);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.legacyMaxPayload, perMessageDeflate: false });
   let listening = false;
   let closing = false;
 
-  const httpApp = createHttpApp({ plans, modules, metrics, limits, isReady: () => listening && !closing });
+  const httpApp = createHttpApp({
+    plans, modules, metrics, limits,
+    isReady: () => listening && !closing,
+    flagStatus: () => stages?.flags.status(),
+    extend: (router) => {
+      discoveryRoutes(router, { plans, stages, socketIoPath });
+      if (stages) adminRoutes(router, { stages, plans, token: options.adminToken, logger });
+    },
+  });
   const koaHandler = httpApp.callback();
   const httpServer = createServer((req, res) => {
     if (req.url?.startsWith(socketIoPath)) engine.handleRequest(req, res);
@@ -131,15 +163,18 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     const { service, plan } = route;
     const module = modules.get(service)!;
     const identity = legacyClientIdentity(req, url);
-    const decided = options.legacyMode?.(service, identity) ?? 'legacy';
+    const decided = stages ? stages.decideLegacy(service, identity) : options.legacyMode?.(service, identity) ?? 'legacy';
     const clientId = identity.clientId ?? `${identity.remoteAddress ?? 'unknown'}#${metrics.nextConnectionId()}`;
     const log = logger.child({ service, transport: 'legacy', room: plan.socketio.room, clientId });
     const connection = { params };
     const session = new LegacySession({
-      module, plan, hub, connection, clientId, logger: log,
+      module, plan, hub, connection, clientId, identity, logger: log,
       mode: decided === 'adapter' ? 'adapter' : 'legacy',
       sequenced: url.searchParams.get('switchyard_seq') === '1',
+      notices: url.searchParams.get('switchyard_notify') === '1',
+      shadowRecorder: stages?.shadow,
     });
+    if (stages && decided === 'legacy') session.switchMode('legacy', stages.stageFor(service, identity) === 'shadow');
 
     if (decided === 'retired') {
       // Accept, explain, close: a browser cannot read a handshake rejection body.
@@ -197,7 +232,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
 
   let address: AddressInfo | undefined;
   const switchyard: Switchyard = {
-    httpServer, io, hub, plans, modules, logger, metrics,
+    httpServer, io, hub, plans, modules, logger, metrics, stages,
     legacySessions: () => sessions.values(),
     get url() {
       if (!address) throw new Error('not listening');
@@ -226,6 +261,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       for (const client of wss.clients) client.close(1001, 'server shutting down');
       io.disconnectSockets(true);
       for (const module of modules.values()) module.close?.();
+      stages?.close();
       sweep.close();
       engine.close();
       await io.close().catch(() => {});

@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { ServicePlan } from '../adapter/plan-schema.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toHttp } from '../errors/surfaces.js';
+import type { FlagSourceStatus } from '../flags/flag-source.js';
 import type { ServiceId } from '../services/ids.js';
 import type { ServiceModule } from '../services/service-module.js';
 import type { Limits } from '../transport/limits.js';
@@ -15,6 +16,8 @@ export interface HttpAppOptions {
   metrics: Metrics;
   limits: Limits;
   isReady: () => boolean;
+  /** The flag source's health, reported by /ready (degraded, not unready, while Unleash is down). */
+  flagStatus?: () => FlagSourceStatus | undefined;
   /** More routes (admin API, console) mounted by the caller. */
   extend?: (router: Router) => void;
 }
@@ -58,7 +61,8 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   router.get('/ready', (ctx) => {
     const ready = options.isReady();
     ctx.status = ready ? 200 : 503;
-    ctx.body = { ready, plans: options.plans.size, services: [...options.plans.keys()] };
+    const flags = options.flagStatus?.();
+    ctx.body = { ready, plans: options.plans.size, services: [...options.plans.keys()], ...(flags ? { flags } : {}) };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = options.metrics.registry.contentType;

@@ -1,0 +1,35 @@
+import type { ServiceId } from '../services/ids.js';
+import type { Stage } from '../flags/stage.js';
+
+/** One effective stage change. */
+export interface AuditEntry {
+  /** ISO time of the change. */
+  at: string;
+  service: ServiceId;
+  from: Stage;
+  to: Stage;
+  /** What caused it: `override` (admin API), `file`, `unleash` or `plan`. */
+  source: string;
+  /** Free text: who or what (admin token label, file path, Unleash refresh). */
+  detail?: string;
+}
+
+/** A bounded, in-memory audit trail; every entry is also logged by the caller. */
+export class AuditTrail {
+  readonly #entries: AuditEntry[] = [];
+  readonly #max: number;
+
+  constructor(max = 1000) {
+    this.#max = max;
+  }
+
+  add(entry: AuditEntry): void {
+    this.#entries.push(entry);
+    if (this.#entries.length > this.#max) this.#entries.splice(0, this.#entries.length - this.#max);
+  }
+
+  /** Newest last; optionally only one service. */
+  list(service?: ServiceId): AuditEntry[] {
+    return service ? this.#entries.filter((e) => e.service === service) : [...this.#entries];
+  }
+}

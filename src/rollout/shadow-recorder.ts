@@ -1,0 +1,67 @@
+import type { ServiceId } from '../services/ids.js';
+
+/** One disagreement between the legacy handlers and the adapter, kept for the operator. */
+export interface ShadowSample {
+  at: number;
+  service: ServiceId;
+  /** The Socket.IO event (or `open` for the on-connect frames). */
+  event: string;
+  seq: number | null;
+  legacy: readonly string[];
+  adapter: readonly string[];
+}
+
+export interface ShadowCounts {
+  matches: number;
+  mismatches: number;
+  samples: ShadowSample[];
+}
+
+/**
+ * Shadow-mode bookkeeping: per service, how many frame comparisons matched,
+ * how many did not, and the first mismatches as samples (bounded, so a broken
+ * mapping cannot grow memory).
+ */
+export class ShadowRecorder {
+  readonly #counts = new Map<ServiceId, ShadowCounts>();
+  readonly #maxSamples: number;
+  readonly #onResult: ((service: ServiceId, match: boolean) => void) | undefined;
+
+  constructor(options: { maxSamples?: number; onResult?: (service: ServiceId, match: boolean) => void } = {}) {
+    this.#maxSamples = options.maxSamples ?? 20;
+    this.#onResult = options.onResult;
+  }
+
+  /** Compare what the legacy handlers sent with what the adapter would have sent. */
+  compare(service: ServiceId, event: string, seq: number | null, legacy: readonly string[], adapter: readonly string[], now: number): boolean {
+    const counts = this.#get(service);
+    const same = legacy.length === adapter.length && legacy.every((frame, i) => frame === adapter[i]);
+    if (same) counts.matches++;
+    else {
+      counts.mismatches++;
+      if (counts.samples.length < this.#maxSamples) counts.samples.push({ at: now, service, event, seq, legacy: [...legacy], adapter: [...adapter] });
+    }
+    this.#onResult?.(service, same);
+    return same;
+  }
+
+  /** Counts and samples of one service (consistency = matches / (matches + mismatches)). */
+  report(service: ServiceId): ShadowCounts & { consistency: number | null } {
+    const counts = this.#get(service);
+    const total = counts.matches + counts.mismatches;
+    return { ...counts, samples: [...counts.samples], consistency: total === 0 ? null : counts.matches / total };
+  }
+
+  reset(service: ServiceId): void {
+    this.#counts.delete(service);
+  }
+
+  #get(service: ServiceId): ShadowCounts {
+    let counts = this.#counts.get(service);
+    if (!counts) {
+      counts = { matches: 0, mismatches: 0, samples: [] };
+      this.#counts.set(service, counts);
+    }
+    return counts;
+  }
+}

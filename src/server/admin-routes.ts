@@ -1,0 +1,102 @@
+import { timingSafeEqual } from 'node:crypto';
+import Router from '@koa/router';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ServicePlan } from '../adapter/plan-schema.js';
+import { SwitchyardError } from '../errors/catalogue.js';
+import { OverrideFlagSource } from '../flags/override-flag-source.js';
+import { STAGES } from '../flags/stage.js';
+import type { StageController } from '../rollout/stage-controller.js';
+import { isServiceId, type ServiceId } from '../services/ids.js';
+import { parseInput } from '../services/validate.js';
+
+export interface AdminRoutesOptions {
+  stages: StageController;
+  plans: ReadonlyMap<ServiceId, ServicePlan>;
+  /** The bearer token; without one every admin request is refused (401). */
+  token: string | undefined;
+  logger: Logger;
+}
+
+const stageBody = z.strictObject({ stage: z.enum(STAGES) });
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function serviceParam(value: string | undefined, plans: ReadonlyMap<ServiceId, ServicePlan>): ServiceId {
+  if (!isServiceId(value) || !plans.has(value)) throw new SwitchyardError('UNKNOWN_SERVICE', `unknown service "${value}"`);
+  return value;
+}
+
+/**
+ * The admin API (bearer token from `SWITCHYARD_ADMIN_TOKEN`):
+ * - `GET    /api/admin/stages`                effective stage of every service, its source and last change
+ * - `PUT    /api/admin/stages/:service`       `{stage}`: local override, wins over every source until cleared
+ * - `DELETE /api/admin/stages/:service`       clear the override
+ * - `POST   /api/admin/flags/refresh`         pull flags now (Unleash webhooks call this)
+ * - `GET    /api/admin/audit[?service=]`      every stage change, from any source
+ * - `GET    /api/admin/shadow[/:service]`     shadow-mode consistency and mismatch samples
+ */
+export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
+  const { stages, plans, token, logger } = options;
+  const flags = stages.flags;
+  const overrides = flags instanceof OverrideFlagSource ? flags : undefined;
+
+  const admin = new Router({ prefix: '/api/admin' });
+  admin.use(async (ctx, next) => {
+    const header = ctx.get('authorization');
+    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    if (!token || !given || !sameToken(given, token)) throw new SwitchyardError('UNAUTHORIZED', 'a valid bearer token is required');
+    await next();
+  });
+
+  const describe = (service: ServiceId): Record<string, unknown> => {
+    const plan = plans.get(service)!;
+    return {
+      service,
+      stage: stages.baseStage(service),
+      source: overrides ? overrides.sourceOf(service) : flags.kind,
+      override: overrides?.overrides()[service] ?? null,
+      lastChange: stages.lastChange(service) ?? null,
+      flag: plan.flag, priority: plan.priority, phase: plan.phase,
+      legacyPath: plan.legacy.path, namespace: plan.socketio.namespace,
+    };
+  };
+
+  admin.get('/stages', (ctx) => {
+    ctx.body = { flags: flags.status(), lastSwitch: stages.lastSwitch ?? null, services: [...plans.keys()].map(describe) };
+  });
+  admin.put('/stages/:service', (ctx) => {
+    const service = serviceParam(ctx.params.service, plans);
+    const { stage } = parseInput(stageBody, ctx.request.body, 'stage override');
+    if (!overrides) throw new SwitchyardError('INTERNAL', 'this flag source takes no overrides');
+    overrides.setOverride(service, stage);
+    logger.warn({ service, stage }, 'stage override set');
+    ctx.body = describe(service);
+  });
+  admin.delete('/stages/:service', (ctx) => {
+    const service = serviceParam(ctx.params.service, plans);
+    overrides?.clearOverride(service);
+    logger.warn({ service }, 'stage override cleared');
+    ctx.body = describe(service);
+  });
+  admin.post('/flags/refresh', async (ctx) => {
+    await flags.refresh();
+    ctx.body = { flags: flags.status(), services: [...plans.keys()].map(describe) };
+  });
+  admin.get('/audit', (ctx) => {
+    const service = ctx.query.service === undefined ? undefined : serviceParam(String(ctx.query.service), plans);
+    ctx.body = { entries: stages.audit.list(service) };
+  });
+  admin.get('/shadow', (ctx) => {
+    ctx.body = { services: [...plans.keys()].map((service) => ({ service, ...stages.shadow.report(service) })) };
+  });
+  admin.get('/shadow/:service', (ctx) => {
+    const service = serviceParam(ctx.params.service, plans);
+    ctx.body = { service, ...stages.shadow.report(service) };
+  });
+  router.use(admin.routes(), admin.allowedMethods());
+}
