@@ -79,6 +79,11 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
     return this.#mode;
   }
 
+  /** Whether a socket is attached (false while the handshake is still being answered). */
+  get attached(): boolean {
+    return this.#socket !== undefined;
+  }
+
   get service(): ServicePlan['service'] {
     return this.#options.plan.service;
   }
@@ -137,6 +142,25 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
     const ack = await handler(this, joinPayload);
     if (ack.ok) this.#emitFrames('$join_ack', ack);
     return ack;
+  }
+
+  /**
+   * Resume instead of opening (SDK opt-in `switchyard_since`): subscribe to the
+   * room as of `afterSeq` and deliver the missed events, encoded by whichever
+   * side serves this connection. The caller checked that `events` reach the
+   * room's head, in the same tick, so nothing is missed or repeated.
+   */
+  resume(room: string, afterSeq: number, events: readonly RoomEvent[]): void {
+    this.#rooms.add(room);
+    this.#lastSeq.set(room, afterSeq);
+    this.#options.hub.subscribe(room, this);
+    for (const event of events) this.deliver(event, new Map());
+  }
+
+  /** An opted-in client's resume outcome: `resumed: false` means it was sent a fresh snapshot instead. */
+  notifyResume(resumed: boolean, seq: number): void {
+    if (!this.#options.sequenced) return;
+    this.#write(JSON.stringify({ type: 'switchyard_resume', resumed, seq }), 'event');
   }
 
   /** Attach the open socket and flush what the opening produced. */

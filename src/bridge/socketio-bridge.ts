@@ -5,11 +5,59 @@ import type { RoomHub } from '../domain/room-hub.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toAckError, toConnectError } from '../errors/surfaces.js';
 import type { ServiceId } from '../services/ids.js';
-import type { AckResult, EventClient, ServiceModule } from '../services/service-module.js';
+import type { AckResult, EventClient, EventHandler, ServiceModule } from '../services/service-module.js';
+import { roomName } from '../adapter/room-name.js';
 import type { Metrics } from '../server/metrics.js';
 
 /** Decides whether a Socket.IO client may use a service now; throws a SwitchyardError to refuse. */
 export type AdmitSocket = (service: ServiceId, socket: Socket) => void;
+
+/** Wraps a client during a resumed join: the handler's snapshot emits are swallowed. */
+class SwallowingClient implements EventClient {
+  constructor(readonly inner: EventClient) {}
+  get id(): string {
+    return this.inner.id;
+  }
+  get rooms(): ReadonlySet<string> {
+    return this.inner.rooms;
+  }
+  emit(): void {}
+  join(room: string): void {
+    this.inner.join(room);
+  }
+  leave(room: string): void {
+    this.inner.leave(room);
+  }
+}
+
+/**
+ * A join that carries `since` resumes: when the retained history covers
+ * everything after `since`, the client gets exactly the missed events instead
+ * of the snapshot; otherwise the handler's snapshot goes out as usual and the
+ * ack says `resumed: false`, so there is never a silent gap.
+ *
+ * Join handlers are synchronous, so the history check, the handler's room
+ * join and the replay all happen in one tick: no live event can slip between.
+ */
+async function joinWithResume(hub: RoomHub, plan: ServicePlan, client: EventClient, handler: EventHandler, payload: unknown): Promise<AckResult> {
+  const since = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>).since : undefined;
+  if (typeof since !== 'number' || !Number.isInteger(since) || since < 0) return handler(client, payload);
+  const room = roomName(plan, payload as Record<string, unknown>);
+  if (!room) return handler(client, payload);
+  const replay = await hub.replay(room, since);
+  const head = hub.head(room);
+  const resumable = replay.complete && (replay.events.at(-1)?.seq ?? since) === head;
+  if (!resumable) {
+    const ack = await handler(client, payload);
+    return ack.ok ? { ...ack, resumed: false } : ack;
+  }
+  // Called without await: the replay must follow the room join in this tick.
+  const result = handler(new SwallowingClient(client), payload);
+  if (result instanceof Promise) throw new Error(`${plan.service}: join handlers must be synchronous for resume`);
+  if (!result.ok) return result;
+  for (const event of replay.events) client.emit(event.event, { ...event.payload, seq: event.seq });
+  return { ...result, resumed: true, replayed: replay.events.length };
+}
 
 /** The Socket.IO side of one client: the EventClient the service handlers see. */
 class SocketIoClient implements EventClient {
@@ -81,10 +129,11 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<ServiceId, N
       const log = logger.child({ service, transport: 'socketio', clientId: socket.id });
       const client = new SocketIoClient(socket);
       for (const [event, handler] of Object.entries(module.handlers)) {
+        const isJoin = event === plan.socketio.join.event;
         socket.on(event, (...args: unknown[]) => {
           const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: AckResult) => void) : undefined;
           Promise.resolve()
-            .then(() => handler(client, args[0]))
+            .then(() => (isJoin ? joinWithResume(hub, plan, client, handler, args[0]) : handler(client, args[0])))
             .catch((error: unknown) => {
               if (!(error instanceof SwitchyardError)) log.error({ err: error, event }, 'handler failed');
               return toAckError(error);

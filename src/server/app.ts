@@ -7,6 +7,7 @@ import { Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { loadPlans } from '../adapter/plan-loader.js';
 import type { ServicePlan } from '../adapter/plan-schema.js';
+import { roomName } from '../adapter/room-name.js';
 import { render } from '../adapter/template.js';
 import { LegacySession, type LegacyMode } from '../bridge/legacy-session.js';
 import { bridgeSocketIo, type AdmitSocket } from '../bridge/socketio-bridge.js';
@@ -159,7 +160,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     });
   });
 
-  async function openLegacy(route: LegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head: Buffer): Promise<void> {
+  async function openLegacy(route: LegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer): Promise<void> {
     const { service, plan } = route;
     const module = modules.get(service)!;
     const identity = legacyClientIdentity(req, url);
@@ -178,7 +179,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
 
     if (decided === 'retired') {
       // Accept, explain, close: a browser cannot read a handshake rejection body.
-      return wss.handleUpgrade(req, socket, head, (ws) => {
+      return wss.handleUpgrade(req, socket, head_, (ws) => {
         ws.send(JSON.stringify({ type: 'error', code: 'SERVICE_RETIRED', message: `${service} moved to Socket.IO`, namespace: plan.socketio.namespace, path: socketIoPath }));
         ws.close(4410, 'SERVICE_RETIRED');
       });
@@ -186,6 +187,19 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     if (decided === 'legacy') {
       const status = module.legacy.refuse?.(connection);
       if (status !== undefined) return rejectUpgrade(socket, status);
+    }
+    const since = Number(url.searchParams.get('switchyard_since') ?? Number.NaN);
+    const room = roomName(plan, params);
+    const replay = Number.isInteger(since) && since >= 0 && room ? await hub.replay(room, since) : undefined;
+    // From here to the subscription everything runs in one tick, so the
+    // replay (or snapshot) and the live events that follow are contiguous.
+    const head = room ? hub.head(room) : 0;
+    const resumable = replay !== undefined && replay.complete && (replay.events.at(-1)?.seq ?? since) === head;
+    if (resumable && room) {
+      session.resume(room, since, replay.events);
+      session.notifyResume(true, head);
+    } else if (decided === 'legacy') {
+      session.openLegacy();
     } else {
       const joinPayload = render({ ...plan.socketio.join.payload }, { payload: {}, params }) as Record<string, unknown>;
       const ack = await session.openAdapter(joinPayload);
@@ -195,11 +209,17 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
         return rejectUpgrade(socket, 403);
       }
     }
+    if (replay !== undefined && !resumable) session.notifyResume(false, head);
     if (socket.destroyed) {
       session.close();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => attachLegacy(session, ws, service));
+    // ws may still refuse the handshake (bad headers); then no socket ever
+    // attaches and the session must not stay subscribed.
+    socket.once('close', () => {
+      if (!session.attached) session.close();
+    });
+    wss.handleUpgrade(req, socket, head_, (ws: WebSocket) => attachLegacy(session, ws, service));
   }
 
   function attachLegacy(session: LegacySession, ws: WebSocket, service: ServiceId): void {
@@ -225,7 +245,6 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     sessions.add(session);
     metrics.legacyConnections.inc({ service });
     session.attach(legacySocket);
-    if (session.mode === 'legacy') session.openLegacy();
     if (heartbeatMs !== undefined) sweep.add(heartbeatMs, session);
     sweep.add(livenessMs, liveness);
   }
