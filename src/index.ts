@@ -1,0 +1,14 @@
+/**
+ * Switchyard's embedding API: build a server in-process, drive its services
+ * through their domains (`sy.modules`) or the hub, and choose the flag source.
+ */
+export { createSwitchyard, type Switchyard, type SwitchyardOptions } from './server/app.js';
+export { createFlagSource, type CreateFlagSourceOptions, type FlagSource, type FlagContext, type Stage, STAGES } from './flags/index.js';
+export { loadPlans, PlanError } from './adapter/plan-loader.js';
+export type { ServicePlan } from './adapter/plan-schema.js';
+export { frameToEvent } from './adapter/frame-to-event.js';
+export { eventToFrames } from './adapter/event-to-frame.js';
+export { ERRORS, SwitchyardError, type ErrorCode } from './errors/catalogue.js';
+export { SERVICE_IDS, type ServiceId } from './services/ids.js';
+export { MemoryEventLog } from './domain/memory-event-log.js';
+export type { EventLog, RoomEvent, ReplayResult } from './domain/event-log.js';
