@@ -88,6 +88,13 @@ export class StageController {
     this.#namespaces = namespaces;
   }
 
+  /** Open connections of a service on each transport (local to this instance). */
+  connections(service: ServiceId): { legacy: number; socketio: number } {
+    let legacy = 0;
+    for (const session of this.#legacySessions()) if (session.service === service) legacy++;
+    return { legacy, socketio: this.#namespaces.get(service)?.sockets.size ?? 0 };
+  }
+
   stageFor(service: ServiceId, identity: FlagContext): Stage {
     return this.#options.flags.stageFor(service, identity);
   }

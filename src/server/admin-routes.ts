@@ -63,6 +63,7 @@ export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
       lastChange: stages.lastChange(service) ?? null,
       flag: plan.flag, priority: plan.priority, phase: plan.phase,
       legacyPath: plan.legacy.path, namespace: plan.socketio.namespace,
+      connections: stages.connections(service),
     };
   };
 

@@ -24,6 +24,7 @@ import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
 import type { FlagSource } from '../flags/flag-source.js';
 import { StageController } from '../rollout/stage-controller.js';
 import { adminRoutes } from './admin-routes.js';
+import { consoleRoutes } from './console-page.js';
 import { discoveryRoutes } from './discovery-routes.js';
 import { createHttpApp } from './http-app.js';
 import { compileRoute, legacyClientIdentity, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
@@ -133,6 +134,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     extend: (router) => {
       discoveryRoutes(router, { plans, stages, socketIoPath });
       if (stages) adminRoutes(router, { stages, plans, token: options.adminToken, logger });
+      consoleRoutes(router);
     },
   });
   const koaHandler = httpApp.callback();
