@@ -1,0 +1,101 @@
+import { EventEmitter } from 'node:events';
+import { isServiceId, type ServiceId } from '../services/ids.js';
+import type { FlagContext, FlagSource, FlagSourceKind, FlagSourceStatus } from './flag-source.js';
+import { isStage, type Stage } from './stage.js';
+
+/** Where the stage of a service comes from right now. */
+export type StageOrigin = 'override' | FlagSourceKind;
+
+/**
+ * Local, per-service overrides in front of any flag source: the operator's
+ * emergency lever ("put agent-chat back on legacy now"), which works the same
+ * whether the stages come from the plans, a file or Unleash, and even while
+ * Unleash is down.
+ *
+ * An override wins over the inner source for every client (rollouts
+ * included) until cleared. Overrides live in memory only: a restart drops
+ * them, on purpose, so a forgotten override cannot outlive the incident.
+ *
+ * Forwards the inner source's `'changed'` and `'status'` events and emits
+ * `'changed'` itself, synchronously, when an override changes the answer.
+ */
+export class OverrideFlagSource extends EventEmitter implements FlagSource {
+  /** The wrapped source; only this class subscribes to it. */
+  readonly inner: FlagSource;
+  /** Owned by setOverride/clearOverride only. */
+  readonly #overrides = new Map<ServiceId, Stage>();
+
+  constructor(inner: FlagSource) {
+    super();
+    this.inner = inner;
+    inner.on('changed', this.#innerOnChanged);
+    inner.on('status', this.#innerOnStatus);
+  }
+
+  /** The inner source's kind: overrides are a layer, not a backend. */
+  get kind(): FlagSourceKind {
+    return this.inner.kind;
+  }
+
+  stageFor(service: ServiceId, context: FlagContext): Stage {
+    return this.#overrides.get(service) ?? this.inner.stageFor(service, context);
+  }
+
+  baseStage(service: ServiceId): Stage {
+    return this.#overrides.get(service) ?? this.inner.baseStage(service);
+  }
+
+  status(): FlagSourceStatus {
+    return this.inner.status();
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  refresh(): Promise<void> {
+    return this.inner.refresh();
+  }
+
+  /** Closes the inner source too: the wrapper owns it. */
+  async close(): Promise<void> {
+    this.inner.off('changed', this.#innerOnChanged);
+    this.inner.off('status', this.#innerOnStatus);
+    await this.inner.close();
+  }
+
+  /**
+   * Serves `service` on `stage` for every client until cleared.
+   * @throws {RangeError} for an unknown service or stage (admin input is checked here too).
+   */
+  setOverride(service: ServiceId, stage: Stage): void {
+    if (!isServiceId(service)) throw new RangeError(`unknown service: ${String(service)}`);
+    if (!isStage(stage)) throw new RangeError(`unknown stage: ${String(stage)}`);
+    if (this.#overrides.get(service) === stage) return;
+    this.#overrides.set(service, stage);
+    this.emit('changed');
+  }
+
+  /** Hands `service` back to the inner source. No-op (no event) without an override. */
+  clearOverride(service: ServiceId): void {
+    if (this.#overrides.delete(service)) this.emit('changed');
+  }
+
+  /** A snapshot of the overrides in force. */
+  overrides(): Partial<Record<ServiceId, Stage>> {
+    return Object.fromEntries(this.#overrides);
+  }
+
+  /** `'override'` while `service` is overridden, else the inner source's kind. */
+  sourceOf(service: ServiceId): StageOrigin {
+    return this.#overrides.has(service) ? 'override' : this.inner.kind;
+  }
+
+  readonly #innerOnChanged = (): void => {
+    this.emit('changed');
+  };
+
+  readonly #innerOnStatus = (status: FlagSourceStatus): void => {
+    this.emit('status', status);
+  };
+}

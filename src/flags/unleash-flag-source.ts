@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { InMemStorageProvider, Unleash, UnleashEvents, type ClientFeaturesResponse, type Context } from 'unleash-client';
+// Deep imports (unleash-client has no "exports" map): we build the SDK's own
+// Repository and pass it in through Unleash's `repository` option, only to keep
+// a handle on it for refresh().
+import { parseApiResponse, type FeatureInterface } from 'unleash-client/lib/feature.js';
+import { SERVICE_IDS, type ServiceId } from '../services/ids.js';
+import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
+import { resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
+import { isStage, type Stage } from './stage.js';
+
+// require(): for a CommonJS `exports.default`, Node's default import yields
+// module.exports and vitest's yields exports.default; require() is unambiguous.
+const require = createRequire(import.meta.url);
+type RepositoryModule = typeof import('unleash-client/lib/repository/index.js');
+const { default: Repository } = require('unleash-client/lib/repository/index.js') as RepositoryModule;
+const WAITING = 'waiting for the first sync';
+type Repository = InstanceType<typeof Repository>;
+
+export interface UnleashFlagSourceOptions {
+  /** Unleash API base the SDK polls, e.g. `http://unleash:4242/api`. Required. */
+  url: string;
+  /** A client API token, sent as the `Authorization` header. Default: none (open server). */
+  apiToken?: string;
+  /** SDK `appName`, shown in Unleash's applications list. Default `'switchyard'`. */
+  appName?: string;
+  /** SDK static context `environment` (strategy constraints can use it). Default: the SDK's `'default'`. */
+  environment?: string;
+  /** Poll interval in ms. Default 5000. */
+  refreshInterval?: number;
+  /** Do not send usage metrics to Unleash. Default false. */
+  disableMetrics?: boolean;
+  /** How long start() waits for the first sync, in ms. Default 5000. */
+  startTimeout?: number;
+  /** Timeout of one HTTP request to Unleash, in ms. Default 10000 (the SDK's). */
+  requestTimeout?: number;
+  /** Instance id reported to Unleash. Default: a random UUID per source. */
+  instanceId?: string;
+  /** Stages answered before the first sync (plan stages). Required. */
+  defaults: Record<ServiceId, Stage>;
+  /** Flag name per service (the plan's `flag`). Default `switchyard.<service-id>`. */
+  flagNames?: Partial<Record<ServiceId, string>>;
+  /** Where sync failures are reported. Default: silent. */
+  logger?: FlagLogger;
+}
+
+/**
+ * Stages from a real Unleash server, one flag per service, through exactly one
+ * `unleash-client` instance.
+ *
+ * Mapping, evaluated per client: flag off (or unknown) → `legacy`; on → the
+ * variant's name when it is a stage (`shadow`, `retired`, …), else
+ * `socketio`. A gradual rollout is a `flexibleRollout` strategy with
+ * `stickiness: clientId`.
+ *
+ * Context passed to Unleash: the stickiness key (`clientId`, else
+ * `remoteAddress`) goes in `properties.clientId` and also in `userId` and
+ * `sessionId`, so a strategy left on Unleash's `stickiness: default` is sticky
+ * per client too instead of random on every connection; `remoteAddress` is
+ * passed as is for the remoteAddress strategy.
+ *
+ * Before the first sync it answers `defaults`. After that it answers from the
+ * last flags it received: the SDK keeps them in memory (an in-memory storage
+ * provider, so nothing is written to disk) while Unleash is unreachable.
+ */
+export class UnleashFlagSource extends EventEmitter implements FlagSource {
+  readonly kind = 'unleash' as const;
+  readonly #client: Unleash;
+  readonly #repository: Repository;
+  readonly #defaults: Readonly<Record<ServiceId, Stage>>;
+  readonly #flagNames: Record<ServiceId, string>;
+  readonly #featuresUrl: URL;
+  readonly #headers: Record<string, string>;
+  readonly #startTimeout: number;
+  readonly #requestTimeout: number;
+  readonly #logger: FlagLogger;
+
+  /**
+   * True once flags came from Unleash and the SDK evaluates them; before that
+   * `defaults` answer. The SDK's 'changed' fires a tick before it will answer
+   * from the new flags (it flips to ready on a later 'ready' event), so the
+   * first sync completes on 'ready', not on 'changed'.
+   */
+  #synced = false;
+  #clientReady = false;
+  /** Resolves the pending start(), once the first sync is complete. */
+  #onFirstSync: (() => void) | undefined;
+  /** The definitions of our flags as last seen; 'changed' only when it differs. */
+  #fingerprint: string | undefined;
+  #status: FlagSourceStatus = { kind: 'unleash', healthy: false, error: WAITING };
+  #started: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: UnleashFlagSourceOptions) {
+    super();
+    const appName = options.appName ?? 'switchyard';
+    const refreshInterval = options.refreshInterval ?? 5000;
+    const instanceId = options.instanceId ?? randomUUID();
+    const connectionId = randomUUID();
+    const customHeaders: Record<string, string> = options.apiToken ? { Authorization: options.apiToken } : {};
+    const baseUrl = options.url.endsWith('/') ? options.url : `${options.url}/`;
+    this.#defaults = Object.freeze({ ...options.defaults });
+    this.#flagNames = resolveFlagNames(options.flagNames);
+    this.#featuresUrl = new URL('client/features', baseUrl);
+    this.#headers = {
+      ...customHeaders,
+      'unleash-appname': appName,
+      'unleash-instanceid': instanceId,
+      'unleash-connection-id': connectionId,
+    };
+    this.#startTimeout = options.startTimeout ?? 5000;
+    this.#requestTimeout = options.requestTimeout ?? 10_000;
+    this.#logger = options.logger ?? silentFlagLogger;
+
+    const storageProvider = new InMemStorageProvider<ClientFeaturesResponse>();
+    this.#repository = new Repository({
+      url: baseUrl,
+      appName,
+      instanceId,
+      connectionId,
+      refreshInterval,
+      timeout: this.#requestTimeout,
+      headers: customHeaders,
+      // No SDK bootstrap: it would fire 'synchronized' before Unleash answered.
+      // Our own fallback is `defaults`, answered until the first real sync.
+      bootstrapProvider: { readBootstrap: async () => undefined },
+      storageProvider,
+      mode: { type: 'polling', format: 'full' },
+    });
+    this.#client = new Unleash({
+      url: baseUrl,
+      appName,
+      instanceId,
+      refreshInterval,
+      timeout: this.#requestTimeout,
+      customHeaders,
+      disableMetrics: options.disableMetrics ?? false,
+      repository: this.#repository,
+      disableAutoStart: true,
+      environment: options.environment,
+    });
+    this.#client.on(UnleashEvents.Error, this.#clientOnError);
+    this.#client.on(UnleashEvents.Warn, this.#clientOnWarn);
+    this.#client.on(UnleashEvents.Changed, this.#clientOnChanged);
+    this.#client.once(UnleashEvents.Ready, this.#clientOnReady);
+    this.#client.on(UnleashEvents.Unchanged, this.#clientOnUnchanged);
+  }
+
+  stageFor(service: ServiceId, context: FlagContext): Stage {
+    if (!this.#synced) return this.#defaults[service];
+    const variant = this.#client.getVariant(this.#flagNames[service], toUnleashContext(context));
+    if (!variant.feature_enabled) return 'legacy';
+    return variant.enabled && isStage(variant.name) ? variant.name : 'socketio';
+  }
+
+  /**
+   * `legacy` when the flag is off or absent, else the stage of a client that
+   * every strategy lets in (the variant's stage, or `socketio`): what the
+   * admin API shows as "the" stage of a service under a partial rollout.
+   */
+  baseStage(service: ServiceId): Stage {
+    if (!this.#synced) return this.#defaults[service];
+    const definition = this.#client.getFeatureToggleDefinition(this.#flagNames[service]);
+    if (!definition?.enabled) return 'legacy';
+    return variantStage(definition) ?? 'socketio';
+  }
+
+  status(): FlagSourceStatus {
+    return { ...this.#status };
+  }
+
+  /** Starts polling; resolves on the first sync or after `startTimeout`. Never rejects. */
+  start(): Promise<void> {
+    this.#started ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#onFirstSync = undefined;
+        if (!this.#synced && !this.#closed) {
+          const reason = this.#status.error === WAITING ? `no answer from ${this.#featuresUrl.href}` : this.#status.error;
+          this.#setStatus({ ...this.#status, healthy: false, error: `no sync within ${this.#startTimeout} ms: ${reason}` });
+        }
+        resolve();
+      };
+      const timer = setTimeout(done, this.#startTimeout);
+      this.#onFirstSync = done;
+      // Unleash#start only rejects on programming errors; failures to reach the
+      // server arrive as 'error' events.
+      this.#client.start().catch((error: unknown) => this.#clientOnError(toError(error)));
+      // A refresh() before start() may have synced already.
+      if (this.#synced) done();
+    });
+    return this.#started;
+  }
+
+  /**
+   * Fetches the flags now instead of at the next poll. Never rejects: the
+   * outcome shows in `status()`.
+   *
+   * unleash-client 6.12 has no public "fetch now". `Repository#fetch()` exists
+   * but also schedules its next poll without cancelling the pending one, so
+   * each call would add a polling loop. Instead we do one conditional GET of
+   * the same endpoint with the poller's ETag and hand a new body to the
+   * repository's public `save()`, exactly what the poller does on a 200; the
+   * new ETag goes back to the poller so its next poll is a cheap 304.
+   */
+  async refresh(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const etag = this.#repository.etag;
+      const response = await fetch(this.#featuresUrl, {
+        headers: { ...this.#headers, ...(etag ? { 'If-None-Match': etag } : {}) },
+        signal: AbortSignal.timeout(this.#requestTimeout),
+      });
+      if (response.status === 304) return this.#clientOnUnchanged();
+      if (!response.ok) throw new Error(`${this.#featuresUrl.href} responded ${response.status}`);
+      const body: unknown = await response.json();
+      this.#repository.etag = response.headers.get('etag') ?? undefined;
+      // save() emits 'changed', which lands in #clientOnChanged.
+      await this.#repository.save(parseApiResponse(body), true);
+    } catch (error) {
+      this.#markUnhealthy(`refresh failed: ${toError(error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onFirstSync?.();
+    this.#client.destroy();
+    // destroy() strips the repository's listeners, but a poll already in
+    // flight may still fail and emit 'error' on it; with no listener that
+    // would throw inside the SDK's timer as an unhandled rejection.
+    // Our own 'error' listener on the client stays for the same reason; the
+    // others are inert once #closed is set.
+    this.#repository.on(UnleashEvents.Error, () => undefined);
+  }
+
+  readonly #clientOnReady = (): void => {
+    this.#clientReady = true;
+    this.#clientOnChanged();
+  };
+
+  readonly #clientOnChanged = (): void => {
+    if (this.#closed) return;
+    this.#markHealthy();
+    if (!this.#clientReady) return;
+    this.#synced = true;
+    this.#onFirstSync?.();
+    const fingerprint = JSON.stringify(
+      SERVICE_IDS.map((service) => this.#client.getFeatureToggleDefinition(this.#flagNames[service]) ?? null),
+    );
+    // The SDK reports a change for any flag of the project; ours may not have moved.
+    if (fingerprint === this.#fingerprint) return;
+    this.#fingerprint = fingerprint;
+    this.emit('changed');
+  };
+
+  readonly #clientOnUnchanged = (): void => {
+    if (this.#closed) return;
+    // A 304 proves Unleash is reachable again, but only counts as a sync once
+    // we hold flags from it.
+    if (this.#synced) this.#markHealthy();
+  };
+
+  readonly #clientOnError = (error: Error): void => {
+    if (this.#closed) return;
+    // The SDK prefixes errors by origin. Only the repository's say the flags
+    // are stale; metrics failures (and the SDK's >10 instances warning) are
+    // worth a log line, not an unhealthy /ready.
+    if (error.message.startsWith('Unleash Repository error')) this.#markUnhealthy(error.message);
+    else this.#logger.warn({ error: error.message }, 'unleash client error');
+  };
+
+  readonly #clientOnWarn = (message: unknown): void => {
+    if (this.#closed) return;
+    const text = message instanceof Error ? message.message : String(message);
+    // 404/429/5xx from the flags endpoint come as warnings ("... Backing off"),
+    // yet mean the same as a refused connection: no fresh flags.
+    if (text.includes('Backing off')) this.#markUnhealthy(text);
+    else this.#logger.warn({ warning: text }, 'unleash client warning');
+  };
+
+  #markHealthy(): void {
+    this.#setStatus({ kind: 'unleash', healthy: true, lastSyncAt: Date.now() });
+  }
+
+  #markUnhealthy(error: string): void {
+    if (this.#status.error !== error) {
+      this.#logger.error({ url: this.#featuresUrl.href, error }, 'unleash unreachable; keeping the last known flags');
+    }
+    this.#setStatus({ ...this.#status, healthy: false, error });
+  }
+
+  #setStatus(next: FlagSourceStatus): void {
+    const previous = this.#status;
+    this.#status = next;
+    if (previous.healthy !== next.healthy || previous.error !== next.error) this.emit('status', this.status());
+  }
+}
+
+/** See the class comment for why the key is copied into three fields. */
+function toUnleashContext(context: FlagContext): Context {
+  const stickyId = context.clientId ?? context.remoteAddress;
+  const unleashContext: Context = {};
+  if (stickyId !== undefined) {
+    unleashContext.userId = stickyId;
+    unleashContext.sessionId = stickyId;
+    unleashContext.properties = { clientId: stickyId };
+  }
+  if (context.remoteAddress !== undefined) unleashContext.remoteAddress = context.remoteAddress;
+  return unleashContext;
+}
+
+/**
+ * The stage named by the heaviest variant: feature-level (legacy environment)
+ * variants first, else the first strategy that carries variants (Unleash 6's
+ * strategy variants). Undefined when there are none or the name is no stage.
+ */
+function variantStage(definition: FeatureInterface): Stage | undefined {
+  const variants =
+    definition.variants && definition.variants.length > 0
+      ? definition.variants
+      : definition.strategies?.find((strategy) => (strategy.variants?.length ?? 0) > 0)?.variants;
+  const heaviest = variants?.reduce((best, variant) => (variant.weight > best.weight ? variant : best));
+  return heaviest && isStage(heaviest.name) ? heaviest.name : undefined;
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
