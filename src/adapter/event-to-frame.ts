@@ -37,7 +37,8 @@ export function findMapping(plan: ServicePlan, event: string, payload: Readonly<
  */
 export function eventToFrames(plan: ServicePlan, event: string, payload: Readonly<Record<string, unknown>>, context: FrameContext): string[] {
   const mapping = findMapping(plan, event, payload, context);
-  if (!mapping) return [];
+  // A `null` frame: the legacy server sent nothing for this event.
+  if (!mapping || mapping.frame === null) return [];
   const scope = { payload: spreadable(mapping, payload), params: context.params };
   if (mapping.each === undefined) return [JSON.stringify(render(mapping.frame, scope))];
   const items = payload[mapping.each];

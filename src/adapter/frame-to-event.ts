@@ -32,7 +32,7 @@ export function frameToEvent(plan: ServicePlan, raw: string, params: Readonly<Re
   }
   if (isControlFrame(plan, frame)) return { ok: true, events: [] };
   for (const mapping of plan.events) {
-    if (!mapping.decode) continue;
+    if (!mapping.decode || mapping.frame === null) continue;
     const bindings: MatchBindings = { payload: {}, items: [] };
     if (!match(mapping.frame, frame, bindings)) continue;
     if (mapping.when && !Object.entries(mapping.when).every(([k, v]) => bindings.payload[k] === v)) continue;

@@ -32,6 +32,11 @@ export const eventMappingSchema = z.strictObject({
   whenPeers: z.boolean().optional(),
   /** Frames this row produces are not decoded back (e.g. replays that reuse another frame's type). */
   decode: z.boolean().default(true),
+  /**
+   * The frame. `null` means the legacy server sent nothing for this event: the
+   * row matches and yields no frame (e.g. live list changes a legacy endpoint
+   * only ever sent on connect). Such rows never decode.
+   */
   frame: template,
   note: z.string().optional(),
 });

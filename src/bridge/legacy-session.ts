@@ -4,6 +4,8 @@ import { render } from '../adapter/template.js';
 import type { ServicePlan } from '../adapter/plan-schema.js';
 import type { RoomEvent } from '../domain/event-log.js';
 import type { EncodeMemo, RoomHub, RoomSubscriber } from '../domain/room-hub.js';
+import { SwitchyardError } from '../errors/catalogue.js';
+import { toAckError } from '../errors/surfaces.js';
 import type { AckResult, EventClient, LegacyParams, ServiceModule } from '../services/service-module.js';
 import type { Beating } from '../transport/heartbeat-sweep.js';
 import type { LegacySocket } from '../transport/legacy-socket.js';
@@ -139,7 +141,15 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
     const { module, plan } = this.#options;
     const handler = module.handlers[plan.socketio.join.event];
     if (!handler) throw new Error(`${plan.service}: no handler for join event ${plan.socketio.join.event}`);
-    const ack = await handler(this, joinPayload);
+    let ack: AckResult;
+    try {
+      ack = await handler(this, joinPayload);
+    } catch (error) {
+      // Handlers throw catalogued errors (an unknown chat session is NOT_FOUND); the
+      // caller answers a failed join as the legacy server did, with HTTP 403.
+      if (!(error instanceof SwitchyardError)) throw error;
+      ack = toAckError(error);
+    }
     if (ack.ok) this.#emitFrames('$join_ack', ack);
     return ack;
   }

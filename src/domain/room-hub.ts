@@ -124,9 +124,13 @@ export class RoomHub {
     return { events: result.events.filter((e) => e.seq <= head), complete: result.complete && contiguous };
   }
 
-  /** Forget a room whose entity was cleaned up; a later resume gets a snapshot. */
+  /**
+   * Forget a room whose entity was cleaned up; a later resume gets a snapshot.
+   * The sequence restarts only when nobody is subscribed: a connection still
+   * in the room would otherwise filter a reused entity's new events as old.
+   */
   dropRoom(room: string): void {
-    this.#heads.delete(room);
+    if (!this.#members.has(room)) this.#heads.delete(room);
     void this.#log.drop(room);
   }
 

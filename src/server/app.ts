@@ -28,6 +28,7 @@ import { consoleRoutes } from './console-page.js';
 import { discoveryRoutes } from './discovery-routes.js';
 import { createHttpApp } from './http-app.js';
 import { compileRoute, legacyClientIdentity, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
+import { compileExtraRoutes, matchExtraRoute, type ExtraLegacyRoute } from './extra-legacy-routes.js';
 import { Metrics } from './metrics.js';
 import { rejectUpgrade } from './reject-upgrade.js';
 
@@ -102,6 +103,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const sweep = new HeartbeatSweep();
   const sessions = new Set<LegacySession>();
   const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
+  // Legacy-only endpoints (e.g. /api/projects/stream): always legacy-served, never staged.
+  const extraRoutes = compileExtraRoutes(modules, plans, options.heartbeatIntervals);
   const socketIoPath = options.socketIoPath ?? '/socket.io/';
 
   const engine = new EngineServer({ maxHttpBufferSize: limits.socketIoMaxPayload, cors: { origin: true, credentials: true } });
@@ -154,6 +157,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     if (closing) return rejectUpgrade(socket, 503, { error: { code: 'SHUTTING_DOWN', message: 'server is shutting down' } });
     const url = new URL(req.url ?? '/', 'http://switchyard.invalid');
     if (url.pathname.startsWith(socketIoPath)) return engine.handleUpgrade(req, socket, head);
+    const extra = matchExtraRoute(extraRoutes, url);
+    if (extra) return openExtraLegacy(extra.extra, extra.params, req, url, socket, head);
     const found = matchLegacyRoute(routes, url);
     if (!found) return rejectUpgrade(socket, 404, { error: { code: 'NOT_FOUND', message: `no WebSocket endpoint at ${url.pathname}` } });
     void openLegacy(found.route, found.params, req, url, socket, head).catch((error: unknown) => {
@@ -224,9 +229,28 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     wss.handleUpgrade(req, socket, head_, (ws: WebSocket) => attachLegacy(session, ws, service));
   }
 
-  function attachLegacy(session: LegacySession, ws: WebSocket, service: ServiceId): void {
+  /** A legacy-only endpoint: its hand-written endpoint serves it, whatever the owner's stage. */
+  function openExtraLegacy(extra: ExtraLegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer): void {
+    const { service, plan } = extra.route;
+    const identity = legacyClientIdentity(req, url);
+    const clientId = identity.clientId ?? `${identity.remoteAddress ?? 'unknown'}#${metrics.nextConnectionId()}`;
+    const connection = { params };
+    const status = extra.module.legacy.refuse?.(connection);
+    if (status !== undefined) return rejectUpgrade(socket, status);
+    const session = new LegacySession({
+      module: extra.module, plan, hub, connection, clientId, identity, mode: 'legacy',
+      logger: logger.child({ service, transport: 'legacy', endpoint: extra.name, clientId }),
+    });
+    session.openLegacy();
+    socket.once('close', () => {
+      if (!session.attached) session.close();
+    });
+    wss.handleUpgrade(req, socket, head_, (ws: WebSocket) => attachLegacy(session, ws, service, extra));
+  }
+
+  function attachLegacy(session: LegacySession, ws: WebSocket, service: ServiceId, extra?: ExtraLegacyRoute): void {
     const plan = plans.get(service)!;
-    const heartbeatMs = options.heartbeatIntervals?.[service] ?? plan.legacy.heartbeat?.intervalMs;
+    const heartbeatMs = extra ? extra.heartbeatMs : options.heartbeatIntervals?.[service] ?? plan.legacy.heartbeat?.intervalMs;
     const livenessMs = options.livenessIntervalMs ?? 20_000;
     const liveness = { beat: () => legacySocket.livenessPing() };
     const legacySocket = new LegacySocket(ws, limits, {
@@ -244,7 +268,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
         session.logger.debug({ code }, 'legacy socket closed');
       },
     });
-    sessions.add(session);
+    // `sessions` is what stages switch; a legacy-only endpoint must never be switched.
+    if (!extra) sessions.add(session);
     metrics.legacyConnections.inc({ service });
     session.attach(legacySocket);
     if (heartbeatMs !== undefined) sweep.add(heartbeatMs, session);

@@ -84,4 +84,21 @@ export interface ServiceModule {
   demo?(): () => void;
   /** Stop timers (retention clean-ups). */
   close?(): void;
+  /**
+   * Legacy-only endpoints the service owns beside its plan's path (e.g. the
+   * project list stream, legacy.md §9). They have no plan: always served by
+   * their hand-written endpoint, never switched to the adapter by a stage.
+   */
+  readonly extraLegacyEndpoints?: ReadonlyArray<ExtraLegacyEndpoint>;
+}
+
+/** A legacy-only endpoint (see `ServiceModule.extraLegacyEndpoints`). */
+export interface ExtraLegacyEndpoint {
+  /** Its name: the key of `SwitchyardOptions.heartbeatIntervals` that overrides its heartbeat interval. */
+  readonly name: string;
+  /** Path with `:name` parameters, like a plan's `legacy.path`. */
+  readonly path: string;
+  readonly endpoint: LegacyEndpoint;
+  /** Fixed-cadence heartbeat frame (exact text), or null for none. The server never answers client frames. */
+  readonly heartbeat: { intervalMs: number; frame: string } | null;
 }

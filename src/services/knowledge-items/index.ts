@@ -1,4 +1,18 @@
+import { knowledgeItemsLegacy } from '../../../legacy/knowledge-items.js';
 import type { ServiceContext, ServiceModule } from '../service-module.js';
+import { knowledgeDemo } from './demo.js';
+import { KnowledgeItemsDomain } from './domain.js';
+import { knowledgeHandlers } from './handlers.js';
+import { knowledgeRoutes } from './routes.js';
 
-/** Placeholder until the service is written: not served. */
-export const createKnowledgeItemsService: ((ctx: ServiceContext) => ServiceModule) | undefined = undefined;
+/** knowledge-items: the knowledge base list on `/api/knowledge-items/stream` and `/knowledge` (legacy.md §8). */
+export function createKnowledgeItemsService(ctx: ServiceContext): ServiceModule {
+  const domain = new KnowledgeItemsDomain(ctx);
+  return {
+    id: 'knowledge-items',
+    legacy: knowledgeItemsLegacy(domain),
+    handlers: knowledgeHandlers(domain, (room) => ctx.hub.head(room)),
+    routes: (router) => knowledgeRoutes(router, domain),
+    demo: () => knowledgeDemo(domain),
+  };
+}

@@ -1,4 +1,22 @@
+import { mcpLogsLegacy } from '../../../legacy/mcp-logs.js';
 import type { ServiceContext, ServiceModule } from '../service-module.js';
+import { mcpLogsDemo } from './demo.js';
+import { McpLogsDomain } from './domain.js';
+import { mcpLogsHandlers } from './handlers.js';
+import { mcpLogsOptionsFromEnv, type McpLogsOptions } from './options.js';
+import { mcpLogsRoutes } from './routes.js';
 
-/** Placeholder until the service is written: not served. */
-export const createMcpLogsService: ((ctx: ServiceContext) => ServiceModule) | undefined = undefined;
+/**
+ * mcp-logs: the MCP server's log stream on `/api/mcp/logs/stream` (legacy) and
+ * `/logs` (Socket.IO). Options default to the environment (see `options.ts`).
+ */
+export function createMcpLogsService(ctx: ServiceContext, options: McpLogsOptions = mcpLogsOptionsFromEnv()): ServiceModule {
+  const domain = new McpLogsDomain(ctx, options);
+  return {
+    id: 'mcp-logs',
+    legacy: mcpLogsLegacy(),
+    handlers: mcpLogsHandlers(domain, (room) => ctx.hub.head(room)),
+    routes: (router) => mcpLogsRoutes(router, domain),
+    demo: () => mcpLogsDemo(domain, options.demoIntervalMs),
+  };
+}

@@ -1,4 +1,44 @@
+import { projectCreationLegacy } from '../../../legacy/project-creation.js';
+import { projectsListLegacy } from '../../../legacy/projects-list.js';
 import type { ServiceContext, ServiceModule } from '../service-module.js';
+import { projectCreationDemo } from './demo.js';
+import { ProjectCreationDomain } from './domain.js';
+import { CreationFlows } from './flow.js';
+import { projectCreationHandlers } from './handlers.js';
+import { ProjectStore } from './projects.js';
+import { projectListRoutes } from './projects-routes.js';
+import { projectCreationRoutes } from './routes.js';
 
-/** Placeholder until the service is written: not served. */
-export const createProjectCreationService: ((ctx: ServiceContext) => ServiceModule) | undefined = undefined;
+/**
+ * project-creation: creation progress on `/api/project-creation-progress/:progress_id`
+ * and `/project`, plus the project store and its legacy-only list stream
+ * `/api/projects/stream` (legacy.md §7, §9).
+ */
+export function createProjectCreationService(ctx: ServiceContext): ServiceModule {
+  const domain = new ProjectCreationDomain(ctx);
+  const projects = new ProjectStore(ctx);
+  const flows = new CreationFlows(domain, projects);
+  return {
+    id: 'project-creation',
+    legacy: projectCreationLegacy(domain),
+    handlers: projectCreationHandlers(domain, projects, (room) => ctx.hub.head(room)),
+    routes: (router) => {
+      projectCreationRoutes(router, domain, flows);
+      projectListRoutes(router, projects);
+    },
+    demo: () => projectCreationDemo(flows),
+    close: () => {
+      flows.close();
+      domain.close();
+    },
+    extraLegacyEndpoints: [
+      {
+        name: 'projects-list',
+        path: '/api/projects/stream',
+        endpoint: projectsListLegacy(projects),
+        // legacy.md §9: a heartbeat every 5 s, whatever the client does.
+        heartbeat: { intervalMs: 5000, frame: '{"type":"heartbeat"}' },
+      },
+    ],
+  };
+}

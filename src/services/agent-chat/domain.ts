@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { pythonLocalIso } from '../../domain/clock.js';
+import { SwitchyardError } from '../../errors/catalogue.js';
+import type { ServiceContext } from '../service-module.js';
+import { WELCOME_TEXT, chatRoom, type AgentType, type ChatMessage, type ChatSessionView } from './events.js';
+
+/** Memory bounds of the chat domain. */
+export interface AgentChatOptions {
+  /** Messages kept per session; older ones are dropped. Default 500. */
+  maxHistory?: number;
+  /** Message ids remembered per session to drop repeated sends. Default 1000. */
+  dedupeWindow?: number;
+  /** Sessions kept; creating one more forgets the oldest. Default 10 000. */
+  maxSessions?: number;
+}
+
+/** What a user message tells the agent backend (and the demo agent). */
+export interface UserMessageEvent {
+  session_id: string;
+  agent_type: AgentType;
+  message: ChatMessage;
+  context: Record<string, unknown> | undefined;
+}
+
+/**
+ * The outcome of a post. For a repeated id, `message` is the earlier one
+ * (undefined once it has left the bounded history).
+ */
+export interface PostResult {
+  id: string;
+  duplicate: boolean;
+  message: ChatMessage | undefined;
+}
+
+interface SessionState {
+  readonly view: ChatSessionView;
+  /** Ids already stored, oldest first; bounded by `dedupeWindow`. Owned by the domain. */
+  readonly seen: Set<string>;
+}
+
+/**
+ * Chat sessions, as the legacy `ChatSessionManager` kept them, plus what the
+ * Socket.IO side needs: bounded history and idempotent sends (a client may
+ * repeat a send after a reconnect; the message is stored and broadcast once).
+ */
+export class AgentChatDomain {
+  readonly #ctx: ServiceContext;
+  readonly #sessions = new Map<string, SessionState>();
+  readonly #listeners = new Set<(event: UserMessageEvent) => void>();
+  readonly #maxHistory: number;
+  readonly #dedupeWindow: number;
+  readonly #maxSessions: number;
+
+  constructor(ctx: ServiceContext, options: AgentChatOptions = {}) {
+    this.#ctx = ctx;
+    this.#maxHistory = Math.max(options.maxHistory ?? 500, 1);
+    // Never shorter than the history, so an id still in the history is never stored twice.
+    this.#dedupeWindow = Math.max(options.dedupeWindow ?? 1000, this.#maxHistory);
+    this.#maxSessions = Math.max(options.maxSessions ?? 10_000, 1);
+  }
+
+  /** Create a session that starts with the agent's welcome message (legacy `create_session`). */
+  createSession(input: { project_id?: string | null; agent_type?: AgentType; session_id?: string }): ChatSessionView {
+    const sessionId = input.session_id ?? randomUUID();
+    if (this.#sessions.has(sessionId)) throw new SwitchyardError('INVALID_PAYLOAD', `chat session ${sessionId} already exists`);
+    const agentType = input.agent_type ?? 'docs';
+    const now = this.#now();
+    const welcome: ChatMessage = { id: randomUUID(), content: WELCOME_TEXT, sender: 'agent', timestamp: now, agent_type: agentType };
+    const view: ChatSessionView = { session_id: sessionId, project_id: input.project_id ?? null, messages: [welcome], agent_type: agentType, created_at: now };
+    this.#sessions.set(sessionId, { view, seen: new Set([welcome.id]) });
+    this.#evictOldest();
+    return view;
+  }
+
+  has(sessionId: string): boolean {
+    return this.#sessions.has(sessionId);
+  }
+
+  /** The session with its (bounded) history, or undefined. Read-only: callers must not mutate it. */
+  get(sessionId: string): Readonly<ChatSessionView> | undefined {
+    return this.#sessions.get(sessionId)?.view;
+  }
+
+  /** A copy of the session's messages, oldest first. */
+  history(sessionId: string): ChatMessage[] {
+    return [...this.#require(sessionId).view.messages];
+  }
+
+  /** A user message (REST or Socket.IO `send_message`): stored, broadcast, then handed to the agent listeners. */
+  postUserMessage(sessionId: string, content: string, options: { id?: string; context?: Record<string, unknown> } = {}): PostResult {
+    const state = this.#require(sessionId);
+    const result = this.#post(state, { id: options.id, content, sender: 'user', agent_type: null });
+    if (!result.duplicate && result.message) {
+      const event: UserMessageEvent = { session_id: sessionId, agent_type: state.view.agent_type, message: result.message, context: options.context };
+      for (const listener of this.#listeners) listener(event);
+    }
+    return result;
+  }
+
+  /** An agent reply (producer API): `agent_type` defaults to the session's. */
+  postAgentMessage(sessionId: string, content: string, options: { id?: string; agent_type?: string } = {}): PostResult {
+    const state = this.#require(sessionId);
+    return this.#post(state, { id: options.id, content, sender: 'agent', agent_type: options.agent_type ?? state.view.agent_type });
+  }
+
+  /** The agent started (true) or finished (false) working on a reply. */
+  setTyping(sessionId: string, isTyping: boolean): void {
+    this.#require(sessionId);
+    this.#ctx.hub.publish('agent-chat', chatRoom(sessionId), 'typing', { session_id: sessionId, is_typing: isTyping });
+  }
+
+  /** Be told of every new user message (the agent backend's seam); returns an unsubscribe function. */
+  onUserMessage(listener: (event: UserMessageEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  close(): void {
+    this.#listeners.clear();
+  }
+
+  #post(state: SessionState, input: { id: string | undefined; content: string; sender: ChatMessage['sender']; agent_type: string | null }): PostResult {
+    const { view, seen } = state;
+    if (input.id !== undefined && seen.has(input.id)) {
+      return { id: input.id, duplicate: true, message: view.messages.find((m) => m.id === input.id) };
+    }
+    const message: ChatMessage = { id: input.id ?? randomUUID(), content: input.content, sender: input.sender, timestamp: this.#now(), agent_type: input.agent_type };
+    view.messages.push(message);
+    if (view.messages.length > this.#maxHistory) view.messages.splice(0, view.messages.length - this.#maxHistory);
+    seen.add(message.id);
+    if (seen.size > this.#dedupeWindow) seen.delete(seen.values().next().value!);
+    this.#ctx.hub.publish('agent-chat', chatRoom(view.session_id), 'new_message', { session_id: view.session_id, message: { ...message } });
+    return { id: message.id, duplicate: false, message };
+  }
+
+  #require(sessionId: string): SessionState {
+    const state = this.#sessions.get(sessionId);
+    if (!state) throw new SwitchyardError('NOT_FOUND', `unknown chat session ${sessionId}`);
+    return state;
+  }
+
+  #evictOldest(): void {
+    while (this.#sessions.size > this.#maxSessions) {
+      const oldest = this.#sessions.keys().next().value!;
+      this.#sessions.delete(oldest);
+      this.#ctx.hub.dropRoom(chatRoom(oldest));
+    }
+  }
+
+  #now(): string {
+    return pythonLocalIso(this.#ctx.clock());
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { SwitchyardError } from '../../errors/catalogue.js';
+import type { EventHandler } from '../service-module.js';
+import { parseInput } from '../validate.js';
+import type { AgentChatDomain } from './domain.js';
+import { chatRoom } from './events.js';
+
+const sessionId = z.string().min(1).max(200);
+const joinSchema = z.strictObject({ session_id: sessionId, since: z.number().int().nonnegative().optional() });
+const leaveSchema = z.strictObject({ session_id: sessionId });
+const sendSchema = z.strictObject({
+  session_id: sessionId,
+  message: z.string().min(1).max(32_000),
+  id: z.string().min(1).max(200).optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Socket.IO handlers of `/chat` (also serve legacy clients through the adapter). */
+export function chatHandlers(domain: AgentChatDomain, head: (room: string) => number): Record<string, EventHandler> {
+  return {
+    join_session(client, payload) {
+      const { session_id } = parseInput(joinSchema, payload, 'join_session');
+      // `since` (resume) is the bridge's business: it replays missed events instead of this snapshot.
+      // Synchronous on purpose: the bridge's resume needs the room join in the same tick.
+      if (!domain.has(session_id)) throw new SwitchyardError('NOT_FOUND', `unknown chat session ${session_id}`);
+      const room = chatRoom(session_id);
+      const seq = head(room);
+      client.join(room);
+      client.emit('session_history', { session_id, messages: domain.history(session_id), seq });
+      return { ok: true, room, seq };
+    },
+    send_message(client, payload) {
+      const { session_id, message, id, context } = parseInput(sendSchema, payload, 'send_message');
+      if (!domain.has(session_id)) throw new SwitchyardError('NOT_FOUND', `unknown chat session ${session_id}`);
+      if (!client.rooms.has(chatRoom(session_id))) throw new SwitchyardError('NOT_JOINED', `join_session ${session_id} before send_message`);
+      const result = domain.postUserMessage(session_id, message, { id, context });
+      return result.duplicate ? { ok: true, id: result.id, duplicate: true } : { ok: true, id: result.id };
+    },
+    leave_session(client, payload) {
+      const { session_id } = parseInput(leaveSchema, payload, 'leave_session');
+      client.leave(chatRoom(session_id));
+      return { ok: true };
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/** Tunables of mcp-logs, with their defaults and environment overrides. */
+export interface McpLogsOptions {
+  /**
+   * Entries kept in the ring buffer behind `GET /api/mcp/logs` and the backlog.
+   * Default 1000, the legacy `deque(maxlen=1000)`. Env `SWITCHYARD_MCP_LOGS_BUFFER`.
+   */
+  bufferSize: number;
+  /** Entries sent as `logs_backlog` to a subscriber without `since`. Default 100 (what the UI fetched). Env `SWITCHYARD_MCP_LOGS_BACKLOG`. */
+  backlogSize: number;
+  /** Demo mode: one simulated MCP server line every this many ms. Default 1500. */
+  demoIntervalMs: number;
+}
+
+export const DEFAULT_MCP_LOGS_OPTIONS: McpLogsOptions = { bufferSize: 1000, backlogSize: 100, demoIntervalMs: 1500 };
+
+function positiveInt(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/** Options from the environment (unset variables keep the defaults); throws on a malformed value. */
+export function mcpLogsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): McpLogsOptions {
+  const d = DEFAULT_MCP_LOGS_OPTIONS;
+  return {
+    bufferSize: positiveInt(env.SWITCHYARD_MCP_LOGS_BUFFER, d.bufferSize, 'SWITCHYARD_MCP_LOGS_BUFFER'),
+    backlogSize: positiveInt(env.SWITCHYARD_MCP_LOGS_BACKLOG, d.backlogSize, 'SWITCHYARD_MCP_LOGS_BACKLOG'),
+    demoIntervalMs: positiveInt(env.SWITCHYARD_MCP_LOGS_DEMO_MS, d.demoIntervalMs, 'SWITCHYARD_MCP_LOGS_DEMO_MS'),
+  };
+}

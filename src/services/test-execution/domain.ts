@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { pythonLocalIso } from '../../domain/clock.js';
+import { SwitchyardError } from '../../errors/catalogue.js';
+import type { ServiceContext } from '../service-module.js';
+import { executionRoom, FINISHED_STATUSES, MESSAGES, type TestReplay, type TestStatus, type TestSummary, type TestType } from './events.js';
+import { DEFAULT_TEST_EXECUTION_OPTIONS, type TestExecutionOptions } from './options.js';
+
+/** An execution as the legacy REST API showed it (`TestStatusResponse`, key order kept). */
+export interface TestExecutionView {
+  execution_id: string;
+  test_type: TestType;
+  status: TestStatus;
+  started_at: string;
+  completed_at: string | null;
+  duration_seconds: number | null;
+  exit_code: number | null;
+  summary: TestSummary | null;
+}
+
+/** How a producer ends a run. `status` defaults from `exit_code` (0 → completed, else failed). */
+export interface TestCompletion {
+  exit_code: number | null;
+  status?: 'completed' | 'failed';
+  summary?: TestSummary;
+}
+
+interface ExecutionRecord {
+  readonly execution_id: string;
+  readonly test_type: TestType;
+  status: TestStatus;
+  readonly startedMs: number;
+  completedMs: number | undefined;
+  exit_code: number | null;
+  summary: TestSummary | null;
+  /** Oldest first, at most `maxOutputLines`. */
+  readonly output: string[];
+  /** The "Tests still running..." timer, armed only while running. */
+  stillRunning: NodeJS.Timeout | undefined;
+}
+
+const RESULT_TEXT: Record<TestType, { passed: string; failed: string }> = {
+  mcp: { passed: 'All Python tests passed', failed: 'Some Python tests failed' },
+  ui: { passed: 'All React UI tests passed', failed: 'Some React UI tests failed' },
+};
+
+/**
+ * Test executions, as the legacy `tests_api.py` kept them: one record per run
+ * with its buffered output lines, broadcast to the execution's sockets as they
+ * arrive. Transport-neutral: it publishes to the hub. Only this class mutates
+ * the records.
+ */
+export class TestExecutionDomain {
+  readonly #ctx: ServiceContext;
+  readonly #options: TestExecutionOptions;
+  readonly #executions = new Map<string, ExecutionRecord>();
+  readonly #cleanups = new Map<string, NodeJS.Timeout>();
+  readonly #queuedListeners = new Set<(executionId: string) => void>();
+
+  constructor(ctx: ServiceContext, options: Partial<TestExecutionOptions> = {}) {
+    this.#ctx = ctx;
+    this.#options = { ...DEFAULT_TEST_EXECUTION_OPTIONS, ...options };
+  }
+
+  get(executionId: string): TestExecutionView | undefined {
+    const record = this.#executions.get(executionId);
+    return record && this.#view(record);
+  }
+
+  /** Every execution still remembered, newest first (legacy `/history` order). */
+  list(): TestExecutionView[] {
+    return [...this.#executions.values()].sort((a, b) => b.startedMs - a.startedMs).map((r) => this.#view(r));
+  }
+
+  /** The buffered output lines of an execution. */
+  output(executionId: string): string[] {
+    return [...this.#require(executionId).output];
+  }
+
+  /** A new `pending` execution (legacy `POST /api/tests/mcp/run` created one and sent nothing yet). */
+  create(input: { execution_id?: string; test_type?: TestType } = {}): TestExecutionView {
+    const executionId = input.execution_id ?? randomUUID();
+    if (this.#executions.has(executionId)) throw new SwitchyardError('INVALID_PAYLOAD', `execution ${executionId} already exists`);
+    const record: ExecutionRecord = {
+      execution_id: executionId, test_type: input.test_type ?? 'mcp', status: 'pending', startedMs: this.#ctx.clock(),
+      completedMs: undefined, exit_code: null, summary: null, output: [], stillRunning: undefined,
+    };
+    this.#executions.set(executionId, record);
+    return this.#view(record);
+  }
+
+  /** A run requested through the legacy REST API: created, then offered to whoever runs tests (the demo). */
+  queue(testType: TestType): TestExecutionView {
+    const view = this.create({ test_type: testType });
+    for (const listener of this.#queuedListeners) listener(view.execution_id);
+    return view;
+  }
+
+  /** Be told about queued runs; returns an unsubscribe function. */
+  onQueued(listener: (executionId: string) => void): () => void {
+    this.#queuedListeners.add(listener);
+    return () => this.#queuedListeners.delete(listener);
+  }
+
+  /** pending → running, with the "Test execution started" status. */
+  start(executionId: string, message: string = MESSAGES.started): TestExecutionView {
+    const record = this.#require(executionId);
+    if (record.status !== 'pending') throw new SwitchyardError('INVALID_PAYLOAD', `execution ${executionId} is already ${record.status}`);
+    record.status = 'running';
+    this.#publish(record, 'test_status', { status: 'running', message, timestamp: this.#now() });
+    this.#armStillRunning(record);
+    return this.#view(record);
+  }
+
+  /**
+   * Output text: split into lines, trailing whitespace removed, empty lines
+   * skipped (the legacy `rstrip()` + "only add non-empty lines"). Returns the
+   * number of lines sent.
+   */
+  appendOutput(executionId: string, chunks: readonly string[]): number {
+    const record = this.#requireUnfinished(executionId);
+    let sent = 0;
+    for (const chunk of chunks) {
+      for (const raw of chunk.split(/\r?\n/)) {
+        const message = raw.trimEnd();
+        if (message === '') continue;
+        this.#publish(record, 'test_output', { message, timestamp: this.#now() });
+        record.output.push(message);
+        sent++;
+      }
+    }
+    const overflow = record.output.length - this.#options.maxOutputLines;
+    if (overflow > 0) record.output.splice(0, overflow);
+    if (sent > 0 && record.status === 'running') this.#armStillRunning(record);
+    return sent;
+  }
+
+  /** The run failed outside the tests (legacy `except` branch): `test_error`, then `test_completed` failed. */
+  fail(executionId: string, error: string): TestExecutionView {
+    const record = this.#requireUnfinished(executionId);
+    this.#publish(record, 'test_error', { message: `${MESSAGES.failedPrefix}${error}`, timestamp: this.#now() });
+    record.status = 'failed';
+    record.summary = { error };
+    return this.#finishWithCompleted(record);
+  }
+
+  /** The run ended with an exit code. */
+  complete(executionId: string, completion: TestCompletion): TestExecutionView {
+    const record = this.#requireUnfinished(executionId);
+    const status = completion.status ?? (completion.exit_code === 0 ? 'completed' : 'failed');
+    const text = RESULT_TEXT[record.test_type];
+    record.status = status;
+    record.exit_code = completion.exit_code;
+    record.summary = completion.summary ?? { result: status === 'completed' ? text.passed : text.failed, exit_code: completion.exit_code };
+    return this.#finishWithCompleted(record);
+  }
+
+  /** Legacy `DELETE /api/tests/execution/{id}`: only pending or running runs; sends `cancelled`, not `completed`. */
+  cancel(executionId: string): TestExecutionView {
+    const record = this.#require(executionId);
+    if (FINISHED_STATUSES.has(record.status)) throw new SwitchyardError('INVALID_PAYLOAD', 'Test execution cannot be cancelled');
+    record.status = 'cancelled';
+    record.summary = { result: MESSAGES.cancelledSummary };
+    this.#publish(record, 'test_cancelled', { message: MESSAGES.cancelled, timestamp: this.#now() });
+    this.#finish(record);
+    return this.#view(record);
+  }
+
+  /**
+   * What a connecting client is sent (legacy `test_output_websocket`): the
+   * state, every buffered line, and the completion if finished — all stamped
+   * now, as the legacy server stamped its replay.
+   */
+  replay(executionId: string): TestReplay | undefined {
+    const record = this.#executions.get(executionId);
+    if (!record) return undefined;
+    const timestamp = this.#now();
+    const { execution_id, status } = record;
+    return {
+      state: { execution_id, status, started_at: pythonLocalIso(record.startedMs), timestamp },
+      output: record.output.map((message) => ({ execution_id, message, timestamp, replay: true })),
+      completed: FINISHED_STATUSES.has(status)
+        ? { execution_id, status, exit_code: record.exit_code, summary: record.summary, timestamp, replay: true }
+        : undefined,
+    };
+  }
+
+  close(): void {
+    for (const record of this.#executions.values()) clearTimeout(record.stillRunning);
+    for (const timer of this.#cleanups.values()) clearTimeout(timer);
+    this.#cleanups.clear();
+    this.#queuedListeners.clear();
+  }
+
+  #finishWithCompleted(record: ExecutionRecord): TestExecutionView {
+    const { status, exit_code, summary } = record;
+    this.#publish(record, 'test_completed', { status, exit_code, summary, timestamp: this.#now() });
+    this.#finish(record);
+    return this.#view(record);
+  }
+
+  #finish(record: ExecutionRecord): void {
+    clearTimeout(record.stillRunning);
+    record.stillRunning = undefined;
+    record.completedMs = this.#ctx.clock();
+    const executionId = record.execution_id;
+    const timer = setTimeout(() => {
+      this.#executions.delete(executionId);
+      this.#cleanups.delete(executionId);
+      this.#ctx.hub.dropRoom(executionRoom(executionId));
+    }, this.#options.retentionMs);
+    timer.unref();
+    this.#cleanups.set(executionId, timer);
+  }
+
+  /** Legacy: `readline()` with a 30 s timeout; each timeout while the process lives sends "Tests still running...". */
+  #armStillRunning(record: ExecutionRecord): void {
+    clearTimeout(record.stillRunning);
+    record.stillRunning = setTimeout(() => {
+      if (record.status !== 'running') return;
+      this.#publish(record, 'test_status', { status: 'running', message: MESSAGES.stillRunning, timestamp: this.#now() });
+      this.#armStillRunning(record);
+    }, this.#options.stillRunningMs);
+    record.stillRunning.unref();
+  }
+
+  #publish(record: ExecutionRecord, event: string, fields: Record<string, unknown>): void {
+    const payload = { execution_id: record.execution_id, ...fields };
+    this.#ctx.hub.publish('test-execution', executionRoom(record.execution_id), event, payload);
+  }
+
+  #require(executionId: string): ExecutionRecord {
+    const record = this.#executions.get(executionId);
+    if (!record) throw new SwitchyardError('NOT_FOUND', `unknown test execution ${executionId}`);
+    return record;
+  }
+
+  #requireUnfinished(executionId: string): ExecutionRecord {
+    const record = this.#require(executionId);
+    if (FINISHED_STATUSES.has(record.status)) throw new SwitchyardError('INVALID_PAYLOAD', `execution ${executionId} already ${record.status}`);
+    return record;
+  }
+
+  #view(record: ExecutionRecord): TestExecutionView {
+    const completed = record.completedMs;
+    return {
+      execution_id: record.execution_id,
+      test_type: record.test_type,
+      status: record.status,
+      started_at: pythonLocalIso(record.startedMs),
+      completed_at: completed === undefined ? null : pythonLocalIso(completed),
+      duration_seconds: completed === undefined ? null : (completed - record.startedMs) / 1000,
+      exit_code: record.exit_code,
+      summary: record.summary,
+    };
+  }
+
+  #now(): string {
+    return pythonLocalIso(this.#ctx.clock());
+  }
+}
