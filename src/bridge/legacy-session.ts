@@ -115,25 +115,41 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
   openLegacy(): void {
     const { module, hub, connection } = this.#options;
     const peers = (room: string): number => hub.countMembers(room, (m) => m !== this && m instanceof LegacySession);
-    const opening = module.legacy.open(connection, peers);
-    if (this.#shadow) void this.#shadowOpening(opening.frames, opening.rooms.some((room) => peers(room) > 0));
+    const opening = this.#shadow
+      // Both openings in one instant, so their "now" timestamps agree.
+      ? hub.atOneInstant(() => {
+        const legacyOpening = module.legacy.open(connection, peers);
+        this.#shadowOpening(legacyOpening.frames, legacyOpening.rooms.some((room) => peers(room) > 0));
+        return legacyOpening;
+      })
+      : module.legacy.open(connection, peers);
     for (const frame of opening.frames) this.#write(frame, 'event');
     for (const room of opening.rooms) this.join(room);
   }
 
-  /** What the Socket.IO handlers would have sent on this connect, through the adapter, compared with the legacy opening. */
-  async #shadowOpening(legacyFrames: readonly string[], hasPeers: boolean): Promise<void> {
+  /**
+   * What the Socket.IO handlers would have sent on this connect, through the
+   * adapter, compared with the legacy opening. Nothing from it reaches the client.
+   */
+  #shadowOpening(legacyFrames: readonly string[], hasPeers: boolean): void {
     const { module, plan, connection, shadowRecorder, hub } = this.#options;
     const handler = module.handlers[plan.socketio.join.event];
     if (!handler || !shadowRecorder) return;
     const client = new CollectingClient(this.id);
     const joinPayload = render({ ...plan.socketio.join.payload }, { payload: {}, params: connection.params }) as Record<string, unknown>;
-    // The handler may resolve later than this tick; capture its emits now-ish.
-    const ack = await handler(client, joinPayload);
     const context = { params: connection.params, hasPeers };
-    const adapterFrames = client.emitted.flatMap((e) => eventToFrames(plan, e.event, e.payload, context));
-    if (ack.ok) adapterFrames.push(...eventToFrames(plan, '$join_ack', ack, context));
-    shadowRecorder.compare(plan.service, 'open', null, legacyFrames, adapterFrames, hub.clock());
+    const record = (ack: AckResult): void => {
+      const adapterFrames = client.emitted.flatMap((e) => eventToFrames(plan, e.event, e.payload, context));
+      if (ack.ok) adapterFrames.push(...eventToFrames(plan, '$join_ack', ack, context));
+      shadowRecorder.compare(plan.service, 'open', null, legacyFrames, adapterFrames, hub.clock());
+    };
+    try {
+      const result = handler(client, joinPayload);
+      if (result instanceof Promise) void result.then(record, (error: unknown) => record(toAckError(error)));
+      else record(result);
+    } catch (error) {
+      record(toAckError(error));
+    }
   }
 
   /** The adapter's opening: the join event a Socket.IO client would send, built from the legacy URL. */

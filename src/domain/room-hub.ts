@@ -40,14 +40,35 @@ export class RoomHub {
   #pending: Promise<unknown> = Promise.resolve();
   #published = 0;
 
+  // Set only inside atOneInstant: every read of `clock` returns it meanwhile.
+  #frozenAt: number | undefined;
+
   constructor(log: EventLog, options: { clock?: Clock; logger?: Logger } = {}) {
     this.#log = log;
-    this.#clock = options.clock ?? systemClock;
+    const base = options.clock ?? systemClock;
+    this.#clock = () => this.#frozenAt ?? base();
     this.#logger = options.logger;
   }
 
+  /** The time source domains use; see `atOneInstant`. */
   get clock(): Clock {
     return this.#clock;
+  }
+
+  /**
+   * Run `fn` with the clock held at one instant. Shadow mode runs the legacy
+   * opening and the Socket.IO join side by side; both stamp "now" into their
+   * frames (tasks' connection_established), and a millisecond tick between
+   * them must not count as a mismatch.
+   */
+  atOneInstant<T>(fn: () => T): T {
+    if (this.#frozenAt !== undefined) return fn();
+    this.#frozenAt = this.#clock();
+    try {
+      return fn();
+    } finally {
+      this.#frozenAt = undefined;
+    }
   }
 
   /** Total events published since start, for /metrics. */

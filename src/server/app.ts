@@ -98,7 +98,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const clock = options.clock ?? systemClock;
   const plans = await loadPlans(options.planDir, options.services);
   const hub = new RoomHub(options.eventLog ?? new MemoryEventLog(options.retention, clock), { clock, logger });
-  const modules = createServiceModules({ hub, clock, logger, plans });
+  // Domains read time through the hub, so it can hold one instant for shadow comparisons.
+  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans });
   const metrics = new Metrics(hub);
   const sweep = new HeartbeatSweep();
   const sessions = new Set<LegacySession>();
