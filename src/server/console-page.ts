@@ -47,7 +47,7 @@ async function refresh(){
     for(const s of stages.services){
       const tr=document.createElement('tr');tr.className=s.stage;
       const sh=shadow.services.find((x)=>x.service===s.service);
-      tr.append(cell(s.service),cell(s.priority+' / '+s.phase),cell(s.stage),cell(s.source+(s.override?' (override)':'')),
+      tr.append(cell(s.service),cell(s.priority+' / '+s.phase),cell(s.stage),cell(s.source),
         cell(s.connections.legacy+' / '+s.connections.socketio),
         cell(sh&&sh.consistency!==null?(sh.consistency*100).toFixed(2)+'% of '+(sh.matches+sh.mismatches):'–'));
       const actions=document.createElement('td');
