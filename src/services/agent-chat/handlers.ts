@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { EventHandler } from '../service-module.js';
+import { joinRoom } from '../join-room.js';
 import { parseInput } from '../validate.js';
 import type { AgentChatDomain } from './domain.js';
 import { chatRoom } from './events.js';
@@ -24,10 +25,7 @@ export function chatHandlers(domain: AgentChatDomain, head: (room: string) => nu
       // Synchronous on purpose: the bridge's resume needs the room join in the same tick.
       if (!domain.has(session_id)) throw new SwitchyardError('NOT_FOUND', `unknown chat session ${session_id}`);
       const room = chatRoom(session_id);
-      const seq = head(room);
-      client.join(room);
-      client.emit('session_history', { session_id, messages: domain.history(session_id), seq });
-      return { ok: true, room, seq };
+      return joinRoom(client, room, head(room), [['session_history', { session_id, messages: domain.history(session_id) }]]);
     },
     send_message(client, payload) {
       const { session_id, message, id, context } = parseInput(sendSchema, payload, 'send_message');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventHandler } from '../service-module.js';
+import { joinRoom } from '../join-room.js';
 import { parseInput } from '../validate.js';
 import type { CrawlProgressDomain } from './domain.js';
 import { crawlRoom, waitingState } from './events.js';
@@ -12,10 +13,7 @@ export function crawlHandlers(domain: CrawlProgressDomain, head: (room: string) 
     join_crawl(client, payload) {
       const { progress_id } = parseInput(progressIdSchema, payload, 'join_crawl');
       const room = crawlRoom(progress_id);
-      const seq = head(room);
-      client.join(room);
-      client.emit('progress_update', { ...(domain.get(progress_id) ?? waitingState(progress_id)), seq });
-      return { ok: true, room, seq };
+      return joinRoom(client, room, head(room), [['progress_update', { ...(domain.get(progress_id) ?? waitingState(progress_id)) }]]);
     },
     leave_crawl(client, payload) {
       const { progress_id } = parseInput(progressIdSchema, payload, 'leave_crawl');

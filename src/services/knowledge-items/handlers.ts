@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventHandler } from '../service-module.js';
+import { joinRoom } from '../join-room.js';
 import { parseInput } from '../validate.js';
 import type { KnowledgeItemsDomain } from './domain.js';
 import { KNOWLEDGE_ROOM } from './events.js';
@@ -13,10 +14,7 @@ export function knowledgeHandlers(domain: KnowledgeItemsDomain, head: (room: str
   return {
     subscribe_items(client, payload) {
       parseInput(subscribeSchema, payload, 'subscribe_items');
-      const seq = head(KNOWLEDGE_ROOM);
-      client.join(KNOWLEDGE_ROOM);
-      client.emit('knowledge_items_update', { ...domain.list(), reason: 'subscribe', seq });
-      return { ok: true, room: KNOWLEDGE_ROOM, seq };
+      return joinRoom(client, KNOWLEDGE_ROOM, head(KNOWLEDGE_ROOM), [['knowledge_items_update', { ...domain.list(), reason: 'subscribe' }]]);
     },
     unsubscribe_items(client, payload) {
       parseInput(unsubscribeSchema, payload, 'unsubscribe_items');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventHandler } from '../service-module.js';
+import { joinRoom } from '../join-room.js';
 import { parseInput } from '../validate.js';
 import type { McpLogsDomain } from './domain.js';
 import { LOGS_ROOM } from './events.js';
@@ -17,10 +18,7 @@ export function mcpLogsHandlers(domain: McpLogsDomain, head: (room: string) => n
     subscribe_logs(client, payload) {
       // `since` (resume) is the bridge's business: it replays missed events instead of this backlog.
       parseInput(subscribeSchema, payload ?? {}, 'subscribe_logs');
-      const seq = head(LOGS_ROOM);
-      client.join(LOGS_ROOM);
-      client.emit('logs_backlog', { entries: domain.backlog(), seq });
-      return { ok: true, room: LOGS_ROOM, seq };
+      return joinRoom(client, LOGS_ROOM, head(LOGS_ROOM), [['logs_backlog', { entries: domain.backlog() }]]);
     },
     unsubscribe_logs(client, payload) {
       parseInput(unsubscribeSchema, payload ?? {}, 'unsubscribe_logs');

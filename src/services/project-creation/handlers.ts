@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventHandler } from '../service-module.js';
+import { joinRoom } from '../join-room.js';
 import { parseInput } from '../validate.js';
 import type { ProjectCreationDomain } from './domain.js';
 import { creationRoom, PROJECT_LIST_ROOM, waitingProgress } from './events.js';
@@ -18,11 +19,10 @@ export function projectCreationHandlers(domain: ProjectCreationDomain, projects:
     subscribe_progress(client, payload) {
       const { progress_id } = parseInput(subscribeProgressSchema, payload, 'subscribe_progress');
       const room = creationRoom(progress_id);
-      const seq = head(room);
-      client.join(room);
+      return joinRoom(client, room, head(room), [
       // Always `project_progress`, whatever the status: the legacy snapshot on connect never switched type.
-      client.emit('project_progress', { ...(domain.get(progress_id) ?? waitingProgress(progress_id)), seq });
-      return { ok: true, room, seq };
+        ['project_progress', { ...(domain.get(progress_id) ?? waitingProgress(progress_id)) }],
+      ]);
     },
     unsubscribe_progress(client, payload) {
       const { progress_id } = parseInput(unsubscribeProgressSchema, payload, 'unsubscribe_progress');
@@ -31,10 +31,7 @@ export function projectCreationHandlers(domain: ProjectCreationDomain, projects:
     },
     subscribe_projects(client, payload) {
       parseInput(subscribeProjectsSchema, payload, 'subscribe_projects');
-      const seq = head(PROJECT_LIST_ROOM);
-      client.join(PROJECT_LIST_ROOM);
-      client.emit('projects_update', { projects: projects.list(), seq });
-      return { ok: true, room: PROJECT_LIST_ROOM, seq };
+      return joinRoom(client, PROJECT_LIST_ROOM, head(PROJECT_LIST_ROOM), [['projects_update', { projects: projects.list() }]]);
     },
     unsubscribe_projects(client, payload) {
       parseInput(unsubscribeProjectsSchema, payload, 'unsubscribe_projects');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pythonLocalIso } from '../../domain/clock.js';
 import type { Clock } from '../../domain/clock.js';
 import type { EventHandler } from '../service-module.js';
+import { joinRoom } from '../join-room.js';
 import { parseInput } from '../validate.js';
 import type { ProjectTasksDomain } from './domain.js';
 import { tasksRoom } from './events.js';
@@ -18,11 +19,9 @@ export function tasksHandlers(domain: ProjectTasksDomain, head: (room: string) =
       // `since` (resume) is the bridge's business: it replays missed events instead of this snapshot.
       const { project_id } = parseInput(joinSchema, payload, 'join_project');
       const room = tasksRoom(project_id);
-      const seq = head(room);
-      client.join(room);
-      client.emit('initial_tasks', { project_id, tasks: domain.list(project_id), seq });
+      const ack = joinRoom(client, room, head(room), [['initial_tasks', { project_id, tasks: domain.list(project_id) }]]);
       // `timestamp` is the join time: the legacy `connection_established` frame carries it.
-      return { ok: true, room, seq, project_id, timestamp: pythonLocalIso(clock()) };
+      return { ...ack, project_id, timestamp: pythonLocalIso(clock()) };
     },
     leave_project(client, payload) {
       const { project_id } = parseInput(leaveSchema, payload, 'leave_project');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventHandler } from '../service-module.js';
+import { joinRoom, type SnapshotEvent } from '../join-room.js';
 import { parseInput } from '../validate.js';
 import type { TestExecutionDomain } from './domain.js';
 import { executionRoom } from './events.js';
@@ -21,15 +22,15 @@ export function testExecutionHandlers(domain: TestExecutionDomain, head: (room: 
       // `since` (resume) is the bridge's business: it replays missed events instead of this snapshot.
       const { execution_id } = parseInput(joinSchema, payload, 'join_execution');
       const room = executionRoom(execution_id);
-      const seq = head(room);
-      client.join(room);
       const replay = domain.replay(execution_id);
-      if (replay) {
-        client.emit('test_state', { ...replay.state, seq });
-        for (const line of replay.output) client.emit('test_output', { ...line, seq });
-        if (replay.completed) client.emit('test_completed', { ...replay.completed, seq });
-      }
-      return { ok: true, room, seq };
+      const snapshot: SnapshotEvent[] = replay
+        ? [
+          ['test_state', { ...replay.state }],
+          ...replay.output.map((line): SnapshotEvent => ['test_output', { ...line }]),
+          ...(replay.completed ? [['test_completed', { ...replay.completed }] as const] : []),
+        ]
+        : [];
+      return joinRoom(client, room, head(room), snapshot);
     },
     leave_execution(client, payload) {
       const { execution_id } = parseInput(leaveSchema, payload, 'leave_execution');
