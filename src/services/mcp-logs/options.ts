@@ -1,3 +1,5 @@
+import { envPositiveInt } from '../env-int.js';
+
 /** Tunables of mcp-logs, with their defaults and environment overrides. */
 export interface McpLogsOptions {
   /**
@@ -13,19 +15,12 @@ export interface McpLogsOptions {
 
 export const DEFAULT_MCP_LOGS_OPTIONS: McpLogsOptions = { bufferSize: 1000, backlogSize: 100, demoIntervalMs: 1500 };
 
-function positiveInt(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 /** Options from the environment (unset variables keep the defaults); throws on a malformed value. */
 export function mcpLogsOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): McpLogsOptions {
   const d = DEFAULT_MCP_LOGS_OPTIONS;
   return {
-    bufferSize: positiveInt(env.SWITCHYARD_MCP_LOGS_BUFFER, d.bufferSize, 'SWITCHYARD_MCP_LOGS_BUFFER'),
-    backlogSize: positiveInt(env.SWITCHYARD_MCP_LOGS_BACKLOG, d.backlogSize, 'SWITCHYARD_MCP_LOGS_BACKLOG'),
-    demoIntervalMs: positiveInt(env.SWITCHYARD_MCP_LOGS_DEMO_MS, d.demoIntervalMs, 'SWITCHYARD_MCP_LOGS_DEMO_MS'),
+    bufferSize: envPositiveInt(env, 'SWITCHYARD_MCP_LOGS_BUFFER', d.bufferSize),
+    backlogSize: envPositiveInt(env, 'SWITCHYARD_MCP_LOGS_BACKLOG', d.backlogSize),
+    demoIntervalMs: envPositiveInt(env, 'SWITCHYARD_MCP_LOGS_DEMO_MS', d.demoIntervalMs),
   };
 }

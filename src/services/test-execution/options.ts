@@ -1,3 +1,5 @@
+import { envPositiveInt } from '../env-int.js';
+
 /** Tunables of test-execution, with their defaults and environment overrides. */
 export interface TestExecutionOptions {
   /**
@@ -24,21 +26,14 @@ export const DEFAULT_TEST_EXECUTION_OPTIONS: TestExecutionOptions = {
   demoLineMs: 250,
 };
 
-function positiveInt(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 /** Options from the environment (unset variables keep the defaults); throws on a malformed value. */
 export function testExecutionOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TestExecutionOptions {
   const d = DEFAULT_TEST_EXECUTION_OPTIONS;
   return {
-    stillRunningMs: positiveInt(env.SWITCHYARD_TESTS_STILL_RUNNING_MS, d.stillRunningMs, 'SWITCHYARD_TESTS_STILL_RUNNING_MS'),
-    maxOutputLines: positiveInt(env.SWITCHYARD_TESTS_OUTPUT_LINES, d.maxOutputLines, 'SWITCHYARD_TESTS_OUTPUT_LINES'),
-    retentionMs: positiveInt(env.SWITCHYARD_TESTS_RETENTION_MS, d.retentionMs, 'SWITCHYARD_TESTS_RETENTION_MS'),
-    demoIntervalMs: positiveInt(env.SWITCHYARD_TESTS_DEMO_MS, d.demoIntervalMs, 'SWITCHYARD_TESTS_DEMO_MS'),
-    demoLineMs: positiveInt(env.SWITCHYARD_TESTS_DEMO_LINE_MS, d.demoLineMs, 'SWITCHYARD_TESTS_DEMO_LINE_MS'),
+    stillRunningMs: envPositiveInt(env, 'SWITCHYARD_TESTS_STILL_RUNNING_MS', d.stillRunningMs),
+    maxOutputLines: envPositiveInt(env, 'SWITCHYARD_TESTS_OUTPUT_LINES', d.maxOutputLines),
+    retentionMs: envPositiveInt(env, 'SWITCHYARD_TESTS_RETENTION_MS', d.retentionMs),
+    demoIntervalMs: envPositiveInt(env, 'SWITCHYARD_TESTS_DEMO_MS', d.demoIntervalMs),
+    demoLineMs: envPositiveInt(env, 'SWITCHYARD_TESTS_DEMO_LINE_MS', d.demoLineMs),
   };
 }
