@@ -1,0 +1,143 @@
+import type { ChatClientToServerEvents, ChatServerToClientEvents } from '../services/agent-chat/events.js';
+import type { CrawlClientToServerEvents, CrawlServerToClientEvents } from '../services/crawl-progress/events.js';
+import type { KnowledgeClientToServerEvents, KnowledgeServerToClientEvents } from '../services/knowledge-items/events.js';
+import type { McpLogsClientToServerEvents, McpLogsServerToClientEvents } from '../services/mcp-logs/events.js';
+import type { ProjectClientToServerEvents, ProjectServerToClientEvents } from '../services/project-creation/events.js';
+import type { TasksClientToServerEvents, TasksServerToClientEvents } from '../services/project-tasks/events.js';
+import type { TestClientToServerEvents, TestServerToClientEvents } from '../services/test-execution/events.js';
+import type { ServiceId } from '../services/ids.js';
+import type { FailureCode } from './codes.js';
+
+/**
+ * Each service's Socket.IO event maps, imported from the service's own
+ * `events.ts` (the same types the server handlers use), plus its join event.
+ */
+export interface ServiceContracts {
+  'crawl-progress': { server: CrawlServerToClientEvents; client: CrawlClientToServerEvents; join: 'join_crawl' };
+  'agent-chat': { server: ChatServerToClientEvents; client: ChatClientToServerEvents; join: 'join_session' };
+  'project-tasks': { server: TasksServerToClientEvents; client: TasksClientToServerEvents; join: 'join_project' };
+  'mcp-logs': { server: McpLogsServerToClientEvents; client: McpLogsClientToServerEvents; join: 'subscribe_logs' };
+  'test-execution': { server: TestServerToClientEvents; client: TestClientToServerEvents; join: 'join_execution' };
+  'project-creation': { server: ProjectServerToClientEvents; client: ProjectClientToServerEvents; join: 'subscribe_progress' };
+  'knowledge-items': { server: KnowledgeServerToClientEvents; client: KnowledgeClientToServerEvents; join: 'subscribe_items' };
+}
+
+/** The join event of each service; a unit test checks it against the migration plans. */
+export const JOIN_EVENTS = {
+  'crawl-progress': 'join_crawl',
+  'agent-chat': 'join_session',
+  'project-tasks': 'join_project',
+  'mcp-logs': 'subscribe_logs',
+  'test-execution': 'join_execution',
+  'project-creation': 'subscribe_progress',
+  'knowledge-items': 'subscribe_items',
+} as const satisfies { [S in ServiceId]: ServiceContracts[S]['join'] };
+
+type ServerEvents<S extends ServiceId> = ServiceContracts[S]['server'];
+
+/** Server → client event names of service `S`. */
+export type ServiceEventName<S extends ServiceId> = keyof ServerEvents<S> & string;
+
+/** The payload of event `E` of service `S` (with its `seq`), exactly as the Socket.IO side sends it. */
+export type ServiceEventPayload<S extends ServiceId, E extends ServiceEventName<S>> =
+  ServerEvents<S>[E] extends (payload: infer P) => void ? P : never;
+
+type JoinHandler<S extends ServiceId> = ServiceContracts[S]['client'] extends infer C
+  ? ServiceContracts[S]['join'] extends keyof C ? C[ServiceContracts[S]['join']] : never
+  : never;
+type JoinPayload<S extends ServiceId> = JoinHandler<S> extends (payload: infer P, ack: never) => void ? NonNullable<P> : never;
+
+/**
+ * The connection parameters of service `S`: the join payload without `since`
+ * (e.g. `{ progress_id }`), which are also the legacy path's `:params`.
+ * Services whose legacy URL reads extra query parameters (project-tasks'
+ * `session_id`) accept them as further string keys.
+ */
+export type JoinParams<S extends ServiceId> = { [K in Exclude<keyof JoinPayload<S>, 'since'>]: JoinPayload<S>[K] } & Readonly<Record<string, string>>;
+
+/** The two ways Switchyard serves a service. */
+export type TransportKind = 'socketio' | 'legacy';
+
+/** The client's connection state, reported by the `state` event. */
+export type ClientState =
+  /** Asking discovery or opening a transport (first connect). */
+  | { state: 'connecting' }
+  /** Joined the room; events flow. */
+  | { state: 'connected'; transport: TransportKind }
+  /** Moving to the other transport because the server said so (stage change); events keep flowing when the old one still can. */
+  | { state: 'switching'; from: TransportKind | null; to: TransportKind; reason: FailureCode }
+  /** Waiting `delayMs` before attempt number `attempt` (1-based, counts since the last successful connect). */
+  | { state: 'reconnecting'; attempt: number; delayMs: number; reason: FailureCode }
+  /** Gave up: a terminal code, or `RECONNECT_EXHAUSTED`. Nothing more will happen. */
+  | { state: 'failed'; code: FailureCode; message: string; closeCode?: number }
+  /** `close()` was called. */
+  | { state: 'closed' };
+
+/** `transport` event: the transport serving the client changed (`from` is null on the first connect). */
+export interface TransportChange {
+  from: TransportKind | null;
+  to: TransportKind;
+}
+
+/**
+ * `resync` event: the server could not resume from `since` (history no longer
+ * retained, or the server restarted) and sends a fresh snapshot instead. The
+ * snapshot events that follow (seq = `seq`) replace the state; events between
+ * `since` and `seq` were not delivered.
+ */
+export interface ResyncInfo {
+  room: string;
+  /** The last seq the client had. */
+  since: number;
+  /** The room head the snapshot is consistent with. */
+  seq: number;
+  transport: TransportKind;
+}
+
+/** `warning` event: degraded but still running (an undecodable frame, a sequence gap). */
+export interface ClientWarning {
+  code: FailureCode;
+  message: string;
+}
+
+/** Lifecycle events every client emits, whatever its service. */
+export interface LifecycleEvents {
+  /** Connection state changes. */
+  state(state: ClientState): void;
+  /** The serving transport changed. */
+  transport(change: TransportChange): void;
+  /** A resume fell back to a snapshot: replace state with the snapshot that follows. */
+  resync(info: ResyncInfo): void;
+  /** Something was skipped or looked wrong, but the client keeps running. */
+  warning(warning: ClientWarning): void;
+}
+
+/** Everything a client of service `S` emits: the service's events and the lifecycle events. */
+export type ClientEvents<S extends ServiceId> = {
+  [E in ServiceEventName<S>]: (payload: ServiceEventPayload<S, E>) => void;
+} & LifecycleEvents;
+
+// Compile-time guard: a service event named like a lifecycle event would be unreachable.
+type Collisions = { [S in ServiceId]: Extract<ServiceEventName<S>, keyof LifecycleEvents> }[ServiceId];
+const noCollisions: [Collisions] extends [never] ? true : never = true;
+void noCollisions;
+
+/** One event the client delivered, as the journal records it (option `journal`). */
+export interface ReceivedRecord {
+  event: string;
+  /** The event's room sequence number (snapshot events carry the head they are consistent with). */
+  seq: number;
+  room: string;
+  transport: TransportKind;
+  /** Part of a join snapshot (not a live or replayed event): several may share one seq. */
+  snapshot: boolean;
+}
+
+/** What a client with `journal: true` keeps, in order, for drills and tests. */
+export interface Journal {
+  readonly received: readonly ReceivedRecord[];
+  readonly states: readonly ClientState[];
+  readonly transports: readonly TransportChange[];
+  readonly resyncs: readonly ResyncInfo[];
+  readonly warnings: readonly ClientWarning[];
+}

@@ -1,0 +1,82 @@
+import { WebSocket } from 'ws';
+import { connect, type ConnectOptions, type SwitchyardClient } from '../../../src/client/index.js';
+import type { Stage } from '../../../src/flags/stage.js';
+import type { ServiceId } from '../../../src/services/ids.js';
+import { adminHeaders } from '../../support/flags.js';
+import { api, until, type TestServer } from '../../support/harness.js';
+
+/**
+ * Helpers for SDK tests against a real Switchyard. Clients are made with a
+ * journal and `ws` (Node 20 has no global WebSocket), fast backoff, and are
+ * closed by `closeAll()`.
+ */
+export class SdkClients {
+  readonly #clients: Array<SwitchyardClient<ServiceId>> = [];
+  constructor(readonly server: TestServer) {}
+
+  connect<S extends ServiceId>(options: Omit<ConnectOptions<S>, 'url'> & { url?: string }): SwitchyardClient<S> {
+    const client = connect<S>({
+      url: this.server.url,
+      WebSocketImpl: WebSocket,
+      journal: true,
+      backoff: { baseMs: 20, capMs: 200 },
+      connectTimeoutMs: 3000,
+      ...options,
+    });
+    this.#clients.push(client as unknown as SwitchyardClient<ServiceId>);
+    return client;
+  }
+
+  closeAll(): void {
+    for (const client of this.#clients.splice(0)) client.close();
+  }
+}
+
+export async function setStage(server: TestServer, service: ServiceId, stage: Stage): Promise<void> {
+  const res = await api(server.url, 'PUT', `/api/admin/stages/${service}`, { stage }, adminHeaders);
+  if (res.status !== 200) throw new Error(`set stage ${service} → ${stage}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** Wait until the client's journal satisfies `condition` (deadline, no blind sleep). */
+export function untilJournal<S extends ServiceId>(client: SwitchyardClient<S>, condition: (journal: SwitchyardClient<S>['journal']) => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  return until(() => condition(client.journal), timeoutMs, `${what} (journal: ${summarize(client)})`);
+}
+
+/** Non-snapshot events received, as seqs. */
+export function liveSeqs<S extends ServiceId>(client: SwitchyardClient<S>): number[] {
+  return client.journal.received.filter((r) => !r.snapshot).map((r) => r.seq);
+}
+
+export function summarize<S extends ServiceId>(client: SwitchyardClient<S>): string {
+  const j = client.journal;
+  return JSON.stringify({
+    state: client.state,
+    transports: j.transports,
+    states: j.states.map((s) => s.state).join(','),
+    received: j.received.map((r) => `${r.transport[0]}${r.snapshot ? 's' : ''}${r.seq}`).join(' '),
+    warnings: j.warnings,
+  });
+}
+
+/**
+ * Records the raw TCP socket of every WebSocket upgrade, so a test can cut
+ * connections the way a network would (no close frame). A second 'upgrade'
+ * listener that only records does not compete with Switchyard's router.
+ */
+export function recordUpgrades(server: TestServer): { cut(pathPrefix: string): number } {
+  const sockets: Array<{ path: string; socket: import('node:stream').Duplex }> = [];
+  server.sy.httpServer.on('upgrade', (req, socket) => {
+    sockets.push({ path: req.url ?? '', socket });
+  });
+  return {
+    cut(pathPrefix) {
+      let count = 0;
+      for (const entry of sockets) {
+        if (!entry.path.startsWith(pathPrefix) || entry.socket.destroyed) continue;
+        entry.socket.destroy();
+        count++;
+      }
+      return count;
+    },
+  };
+}
