@@ -1,0 +1,563 @@
+/**
+ * Switchyard benchmark — `npm run bench` (= `tsx test/bench/run.ts`).
+ *
+ * Compares Switchyard with the two things it replaces/wraps, in the same run,
+ * on loopback only (127.0.0.1, ephemeral ports):
+ *
+ * 1. Legacy fan-out: N raw `ws` clients on `/api/crawl-progress/bench-fanout`
+ *    (room `crawl_bench-fanout`). The server publishes M small crawl-progress
+ *    events with `sy.hub.publish('crawl-progress', room, 'progress_update', …)`.
+ *    Baseline: a plain `ws` WebSocketServer that JSON.stringifies each event
+ *    once (the same `{"type":"crawl_progress","data":…}` bytes) and sends it to
+ *    every socket of the room.
+ * 2. Socket.IO fan-out: N `socket.io-client` sockets (websocket transport) on
+ *    namespace `/crawl`, joined with `join_crawl {progress_id}` (ack awaited).
+ *    Baseline: a plain `socket.io` Server, same namespace/event/ack, doing
+ *    `nsp.to(room).emit('progress_update', {...payload, seq})`.
+ *    For both: throughput = M / (first publish → last client got the last
+ *    event), flood latency = publish stamp → receive (mostly queueing while M
+ *    events are pushed as fast as possible, `batch` per event-loop turn), paced
+ *    latency = the same at a steady rate well below saturation (100 events/s),
+ *    and server CPU per delivery (process.cpuUsage of the server process
+ *    during the flood / (N × M)) — the number that compares the servers alone
+ *    when the client process, sharing the machine, is the bottleneck.
+ * 3. Memory per idle connection: C legacy sockets / C Socket.IO sockets, each
+ *    subscribed to its own crawl room; (heap after forced GC, RSS) of the
+ *    server process after − before, / C. Each measurement uses a fresh server
+ *    process with 50 warm-up connections opened and closed first.
+ * 4. Switch time: hook `benchSwitchTime` in switch-time.ts (stub for now).
+ *
+ * Process layout: this orchestrator forks one process per server under test
+ * (server-proc.ts, with `--expose-gc`) and one for all clients
+ * (client-proc.ts), so server CPU/memory are measured alone and the two cores
+ * are split between server and clients. Publish stamps and receive times use
+ * `performance.timeOrigin + performance.now()`, which local processes share.
+ *
+ * Method: per scenario, one warm-up round (fan-out: M/2 events), then 3
+ * measured rounds with the order of Switchyard and baseline alternating; every
+ * number is the median of the 3. The machine's total CPU (os.cpus) is sampled
+ * around each flood: a fan-out round during which OTHER processes used > 20%
+ * of the machine is discarded and run again (at most 3 times per scenario),
+ * and before each measured round the bench waits (at most 20 s per scenario)
+ * while other processes keep the machine > 10% busy, since a shared box
+ * otherwise swings wall-clock numbers by 2x. Ratios are Switchyard ÷ baseline (throughput: < 1 = slower; latency,
+ * CPU, memory: > 1 = costs more). Every loop is bounded by count, every
+ * scenario by BENCH_SCENARIO_TIMEOUT_MS (default 90 s; a fan-out scenario
+ * takes ~45 s on 2 cores; on expiry it is aborted with a message, its child
+ * processes are killed and the rounds already done are still reported), the
+ * whole run by 290 s (typical total: ~2.5 min).
+ * Logs are silent (pino level `silent`).
+ *
+ * Output: a table on stdout, test/bench/results/latest.json and
+ * test/bench/results/latest.md (the Markdown is meant for the README).
+ *
+ * Knobs (env): BENCH_CLIENTS (N, 200), BENCH_EVENTS (M, 2000), BENCH_BATCH
+ * (10), BENCH_PACED_EVENTS (200), BENCH_PACED_RATE (events/s, 100),
+ * BENCH_CONNECTIONS (C, 500), BENCH_REPS (3), BENCH_SCENARIO_TIMEOUT_MS
+ * (90000), BENCH_ONLY (comma list of legacy-fanout, socketio-fanout,
+ * legacy-memory, socketio-memory), BENCH_CPU_PROF (a target: switchyard, ws
+ * or socketio — its server processes run with --cpu-prof, profiles in
+ * test/bench/results/profiles/).
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Child, sleep } from './ipc.js';
+import { benchPayload } from './payload.js';
+import { FANOUT_PROGRESS_ID, type ClientApi, type ClientKind, type DeliveryStats, type ServerApi, type Target } from './protocol.js';
+import { fmt, textTable, writeResults, type BaselineName, type BenchResults, type MetricRow, type SectionResult } from './report.js';
+import { median } from './stats.js';
+import { benchSwitchTime } from './switch-time.js';
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+const CONFIG = {
+  clients: intEnv('BENCH_CLIENTS', 200),
+  events: intEnv('BENCH_EVENTS', 2000),
+  batch: intEnv('BENCH_BATCH', 10),
+  pacedEvents: intEnv('BENCH_PACED_EVENTS', 200),
+  pacedRate: intEnv('BENCH_PACED_RATE', 100),
+  connections: intEnv('BENCH_CONNECTIONS', 500),
+  memoryWarmup: 50,
+  memorySettleMs: 1000,
+  reps: intEnv('BENCH_REPS', 3),
+  scenarioTimeoutMs: intEnv('BENCH_SCENARIO_TIMEOUT_MS', 90_000),
+  totalBudgetMs: 290_000,
+  connectTimeoutMs: 10_000,
+};
+const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+const PROFILE_TARGET = process.env.BENCH_CPU_PROF as Target | undefined;
+
+const SERVER_PROC = fileURLToPath(new URL('./server-proc.ts', import.meta.url));
+const CLIENT_PROC = fileURLToPath(new URL('./client-proc.ts', import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+
+const log = (message: string): void => console.log(message);
+
+// --- deadlines and process bookkeeping ----------------------------------------
+
+class ScenarioTimeout extends Error {}
+
+/** A scenario's time budget; every wait inside it is capped by what is left. */
+class Deadline {
+  readonly #end: number;
+  readonly #what: string;
+  constructor(ms: number, what: string) {
+    this.#end = Date.now() + ms;
+    this.#what = what;
+  }
+  /** Time left (ms, may be negative); never throws. */
+  remaining(): number {
+    return this.#end - Date.now();
+  }
+  get expired(): boolean {
+    return Date.now() >= this.#end;
+  }
+  /** Time left, at most `cap`; throws once the budget is spent. */
+  left(cap = Number.POSITIVE_INFINITY): number {
+    const left = this.#end - Date.now();
+    if (left <= 0) throw new ScenarioTimeout(`${this.#what}: aborted, over its ${CONFIG.scenarioTimeoutMs / 1000} s budget`);
+    return Math.min(cap, left);
+  }
+}
+
+type Stoppable = Child<{ stop: { arg: undefined; result: undefined } }>;
+
+/** The child processes a scenario started; all are stopped (or killed) when it ends. */
+class Scope {
+  readonly #children = new Set<Stoppable>();
+  track<T extends Stoppable>(child: T): T {
+    this.#children.add(child);
+    return child;
+  }
+  async stop(child: Stoppable, timeoutMs = 8000): Promise<void> {
+    this.#children.delete(child);
+    try {
+      await child.call('stop', undefined, timeoutMs);
+      await child.waitExit(3000);
+    } catch {
+      await child.kill();
+    }
+  }
+  async closeAll(graceful: boolean): Promise<void> {
+    for (const child of [...this.#children]) {
+      if (graceful) await this.stop(child);
+      else {
+        this.#children.delete(child);
+        await child.kill();
+      }
+    }
+  }
+}
+
+interface ServerHandle {
+  target: Target;
+  child: Child<ServerApi>;
+  url: string;
+}
+
+async function startServer(target: Target, d: Deadline, scope: Scope): Promise<ServerHandle> {
+  const nodeFlags = PROFILE_TARGET === target ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}profiles`] : [];
+  const child = scope.track(Child.start<ServerApi>(`server[${target}]`, SERVER_PROC, { nodeFlags }));
+  const { port } = await child.call('start', { target }, d.left(20_000));
+  return { target, child, url: `http://127.0.0.1:${port}` };
+}
+
+function startClients(scope: Scope): Child<ClientApi> {
+  return scope.track(Child.start<ClientApi>('clients', CLIENT_PROC));
+}
+
+const baselineOf = (kind: ClientKind): Target => (kind === 'legacy' ? 'ws' : 'socketio');
+const baselineName = (kind: ClientKind): BaselineName => (kind === 'legacy' ? 'plain ws' : 'plain socket.io');
+/** Alternate who goes first, so drift over the run does not favour one side. */
+const order = (round: number, a: Target, b: Target): Target[] => (round % 2 === 0 ? [a, b] : [b, a]);
+
+// --- fan-out -------------------------------------------------------------------
+
+interface FanoutSample {
+  eventsPerSec: number;
+  deliveriesPerSec: number;
+  floodP50: number;
+  floodP99: number;
+  pacedP50: number;
+  pacedP99: number;
+  cpuUsPerDelivery: number;
+  /** The same during the paced run, where every send is its own write (no batching by a backed-up socket). */
+  pacedCpuUsPerDelivery: number;
+  clientCpuPct: number;
+  /** CPU used by processes other than this bench during the flood, % of the whole machine. */
+  foreignCpuPct: number;
+  outOfOrder: number;
+}
+
+let runCounter = 0;
+/** A measured round during which other processes used more than this share of the machine is run again... */
+const DISTURBED_PCT = 20;
+/** ...at most this many times per scenario. */
+const MAX_RERUNS = 3;
+/** Before each measured round, wait while the machine is busier than this (at most QUIET_BUDGET_MS per scenario). */
+const QUIET_PCT = 10;
+const QUIET_BUDGET_MS = 20_000;
+
+/** Busy CPU time of the whole machine (all cores, ms) and a wall-clock stamp. */
+function machineCpu(): { busyMs: number; at: number } {
+  let busyMs = 0;
+  for (const c of cpus()) busyMs += c.times.user + c.times.nice + c.times.sys + c.times.irq;
+  return { busyMs, at: Date.now() };
+}
+
+/**
+ * Before a measured round: wait (bounded per round and per scenario) until
+ * other processes leave the machine mostly idle. The bench's own processes are
+ * idle at this point, so all busy CPU is someone else's.
+ */
+async function waitForQuiet(d: Deadline, budget: { ms: number }): Promise<void> {
+  const started = Date.now();
+  let busy = 0;
+  // Bounded: at most 20 samples of 250 ms, and by the scenario's quiet budget.
+  for (let i = 0; i < 20 && budget.ms > 0 && d.remaining() > 30_000; i++) {
+    const a = machineCpu();
+    await sleep(250);
+    busy = foreignCpuPct(a, machineCpu(), 0);
+    if (busy < QUIET_PCT) break;
+    budget.ms -= 250;
+  }
+  const waited = Date.now() - started;
+  if (waited > 600) log(`  (waited ${fmt(waited / 1000, 1)} s for other processes to quiet down; last sample ${fmt(busy, 0)}% busy)`);
+}
+
+/** Share of the machine (all cores) that processes other than the bench used between two samples. */
+function foreignCpuPct(a: { busyMs: number; at: number }, b: { busyMs: number; at: number }, benchCpuMs: number): number {
+  const capacity = (b.at - a.at) * cpus().length;
+  if (capacity <= 0) return 0;
+  return Math.max(0, (100 * (b.busyMs - a.busyMs - benchCpuMs)) / capacity);
+}
+
+function requireComplete(stats: DeliveryStats, what: string): void {
+  if (stats.complete) return;
+  throw new Error(`${what}: ${stats.received}/${stats.expected} deliveries (per client ${stats.perClientMin}..${stats.perClientMax})`);
+}
+
+async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: Deadline, M: number, pacedEvents: number): Promise<FanoutSample> {
+  const group = server.target;
+  const N = CONFIG.clients;
+
+  // Flood: M events as fast as the server takes them.
+  const run = ++runCounter;
+  await clients.call('arm', { group, run, events: M }, d.left(5000));
+  const machine0 = machineCpu();
+  const cpu0 = await server.child.call('cpu', undefined, d.left(5000));
+  const [published, flood] = await Promise.all([
+    server.child.call('flood', { run, events: M, batch: CONFIG.batch }, d.left()),
+    clients.call('wait', { group, timeoutMs: Math.max(1, d.left() - 1500) }, d.left()),
+  ]);
+  const cpu1 = await server.child.call('cpu', undefined, d.left(5000));
+  const machine1 = machineCpu();
+  requireComplete(flood, `${server.target} flood`);
+  const elapsedS = (flood.lastRecv - published.publishStart) / 1000;
+
+  // Paced: latency at a rate below saturation.
+  const pacedRun = ++runCounter;
+  await clients.call('arm', { group, run: pacedRun, events: pacedEvents }, d.left(5000));
+  const pacedCpu0 = await server.child.call('cpu', undefined, d.left(5000));
+  const [, paced] = await Promise.all([
+    server.child.call('paced', { run: pacedRun, events: pacedEvents, ratePerSec: CONFIG.pacedRate }, d.left()),
+    clients.call('wait', { group, timeoutMs: Math.max(1, d.left() - 1500) }, d.left()),
+  ]);
+  const pacedCpu1 = await server.child.call('cpu', undefined, d.left(5000));
+  requireComplete(paced, `${server.target} paced`);
+
+  return {
+    eventsPerSec: M / elapsedS,
+    deliveriesPerSec: (N * M) / elapsedS,
+    floodP50: flood.latency.p50,
+    floodP99: flood.latency.p99,
+    pacedP50: paced.latency.p50,
+    pacedP99: paced.latency.p99,
+    cpuUsPerDelivery: (cpu1.micros - cpu0.micros) / (N * M),
+    pacedCpuUsPerDelivery: (pacedCpu1.micros - pacedCpu0.micros) / (N * pacedEvents),
+    clientCpuPct: (100 * flood.clientCpuMs) / flood.clientWallMs,
+    foreignCpuPct: foreignCpuPct(machine0, machine1, (cpu1.micros - cpu0.micros) / 1000 + flood.clientCpuMs),
+    outOfOrder: flood.outOfOrder + paced.outOfOrder,
+  };
+}
+
+function row(metric: string, unit: string, better: 'higher' | 'lower', digits: number, sy: number[], base: number[]): MetricRow {
+  const switchyard = median(sy);
+  const baseline = median(base);
+  return { metric, unit, better, digits, switchyard, baseline, ratio: switchyard / baseline, runs: { switchyard: sy, baseline: base } };
+}
+
+async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: SectionResult): Promise<void> {
+  const base = baselineOf(kind);
+  const servers = new Map<Target, ServerHandle>();
+  for (const target of ['switchyard', base] as const) servers.set(target, await startServer(target, d, scope));
+  const clients = startClients(scope);
+  for (const [target, server] of servers) {
+    const { connected, ms } = await clients.call(
+      'connect',
+      { group: target, kind, url: server.url, count: CONFIG.clients, progressId: FANOUT_PROGRESS_ID, distinctRooms: false, timeoutMs: CONFIG.connectTimeoutMs },
+      d.left(),
+    );
+    log(`  ${target}: ${connected} ${kind} clients connected in ${fmt(ms, 0)} ms`);
+  }
+
+  const samples = new Map<Target, FanoutSample[]>([['switchyard', []], [base, []]]);
+  let reruns = 0;
+  const quietBudget = { ms: QUIET_BUDGET_MS };
+  try {
+    for (let round = 0; round <= CONFIG.reps; round++) {
+      for (const target of order(round, 'switchyard', base)) {
+        const warm = round === 0;
+        // The warm-up round is shorter: it only has to load, JIT and grow TCP buffers.
+        if (!warm) await waitForQuiet(d, quietBudget);
+        let sample = warm
+          ? await fanoutRound(servers.get(target)!, clients, d, Math.ceil(CONFIG.events / 2), Math.ceil(CONFIG.pacedEvents / 4))
+          : await fanoutRound(servers.get(target)!, clients, d, CONFIG.events, CONFIG.pacedEvents);
+        // A round disturbed by other processes on the machine is run again (bounded in count and by the scenario budget).
+        while (!warm && sample.foreignCpuPct > DISTURBED_PCT && reruns < MAX_RERUNS && d.remaining() > 25_000) {
+          reruns++;
+          log(`  round ${round} ${target.padEnd(10)} discarded: other processes used ${fmt(sample.foreignCpuPct, 0)}% of the machine; running it again`);
+          await waitForQuiet(d, quietBudget);
+          sample = await fanoutRound(servers.get(target)!, clients, d, CONFIG.events, CONFIG.pacedEvents);
+        }
+        if (!warm) samples.get(target)!.push(sample);
+        log(
+          `  ${warm ? 'warm-up' : `round ${round}`} ${target.padEnd(10)} ${fmt(sample.eventsPerSec, 0)} ev/s (${fmt(sample.deliveriesPerSec, 0)} deliveries/s), ` +
+            `flood p50/p99 ${fmt(sample.floodP50, 1)}/${fmt(sample.floodP99, 1)} ms, paced p50/p99 ${fmt(sample.pacedP50, 2)}/${fmt(sample.pacedP99, 2)} ms, ` +
+            `server CPU/delivery ${fmt(sample.cpuUsPerDelivery, 2)} µs flood, ${fmt(sample.pacedCpuUsPerDelivery, 2)} µs paced, clients ${fmt(sample.clientCpuPct, 0)}% CPU, other processes ${fmt(sample.foreignCpuPct, 0)}% of the machine`,
+        );
+      }
+    }
+  } finally {
+    // Also on abort: report the rounds that did complete.
+    fanoutRows(section, samples.get('switchyard')!, samples.get(base)!);
+    if (reruns > 0) section.notes.push(`${reruns} round(s) disturbed by other processes (> ${DISTURBED_PCT}% of the machine) were discarded and run again.`);
+  }
+  await clients.call('disconnect', { group: 'switchyard', timeoutMs: 5000 }, d.left(8000));
+  await clients.call('disconnect', { group: base, timeoutMs: 5000 }, d.left(8000));
+  await scope.closeAll(true);
+}
+
+function fanoutRows(section: SectionResult, sy: FanoutSample[], bl: FanoutSample[]): void {
+  if (sy.length === 0 || bl.length === 0) return;
+  if (sy.length < CONFIG.reps || bl.length < CONFIG.reps) section.notes.push(`partial: ${sy.length} + ${bl.length} measured rounds.`);
+  const pick = (list: FanoutSample[], key: keyof FanoutSample): number[] => list.map((s) => s[key]);
+  section.rows.push(
+    row(`Throughput: events fanned out to all ${CONFIG.clients} clients`, 'events/s', 'higher', 0, pick(sy, 'eventsPerSec'), pick(bl, 'eventsPerSec')),
+    row('Latency p50, flood', 'ms', 'lower', 1, pick(sy, 'floodP50'), pick(bl, 'floodP50')),
+    row('Latency p99, flood', 'ms', 'lower', 1, pick(sy, 'floodP99'), pick(bl, 'floodP99')),
+    row(`Latency p50, paced ${CONFIG.pacedRate} ev/s`, 'ms', 'lower', 2, pick(sy, 'pacedP50'), pick(bl, 'pacedP50')),
+    row(`Latency p99, paced ${CONFIG.pacedRate} ev/s`, 'ms', 'lower', 2, pick(sy, 'pacedP99'), pick(bl, 'pacedP99')),
+    row('Server CPU per delivery, flood', 'µs', 'lower', 2, pick(sy, 'cpuUsPerDelivery'), pick(bl, 'cpuUsPerDelivery')),
+    row(`Server CPU per delivery, paced ${CONFIG.pacedRate} ev/s`, 'µs', 'lower', 2, pick(sy, 'pacedCpuUsPerDelivery'), pick(bl, 'pacedCpuUsPerDelivery')),
+  );
+  const deliveries = row('deliveries/s', 'deliveries/s', 'higher', 0, pick(sy, 'deliveriesPerSec'), pick(bl, 'deliveriesPerSec'));
+  section.notes.push(`throughput in deliveries/s (events × ${CONFIG.clients}): Switchyard ${fmt(deliveries.switchyard, 0)}, ${section.baseline} ${fmt(deliveries.baseline, 0)}.`);
+  const clientCpu = Math.max(...pick(sy, 'clientCpuPct'), ...pick(bl, 'clientCpuPct'));
+  if (clientCpu > 85) {
+    section.notes.push(
+      `the client process used up to ${fmt(clientCpu, 0)}% of a core during the floods, so throughput is partly client-bound on this machine and its ratio understates differences; "Server CPU per delivery" compares the servers alone.`,
+    );
+  }
+  const disturbed = [...sy, ...bl].filter((x) => x.foreignCpuPct > DISTURBED_PCT).length;
+  if (disturbed > 0) section.notes.push(`${disturbed} measured round(s) ran while other processes used > ${DISTURBED_PCT}% of the machine (no reruns left).`);
+  const foreign = median(pick([...sy, ...bl], 'foreignCpuPct'));
+  if (foreign > 10) {
+    section.notes.push(`other processes on the machine used ~${fmt(foreign, 0)}% of its CPU during the floods (median), so wall-clock numbers (throughput, latency) are noisy in this run; CPU per delivery is the steadier comparison.`);
+  }
+  const disorder = [...sy, ...bl].reduce((n, s) => n + s.outOfOrder, 0);
+  if (disorder > 0) section.notes.push(`${disorder} deliveries arrived out of order.`);
+}
+
+// --- memory --------------------------------------------------------------------
+
+interface MemorySampleRow {
+  heapKbPerConn: number;
+  rssKbPerConn: number;
+  externalKbPerConn: number;
+  idleRssMb: number;
+}
+
+async function memoryOnce(target: Target, kind: ClientKind, clients: Child<ClientApi>, d: Deadline, scope: Scope): Promise<MemorySampleRow> {
+  const server = await startServer(target, d, scope);
+  const C = CONFIG.connections;
+  const connect = (group: string, count: number) =>
+    clients.call('connect', { group, kind, url: server.url, count, progressId: `mem-${group}`, distinctRooms: true, timeoutMs: CONFIG.connectTimeoutMs }, d.left());
+  // Warm-up: load and JIT the connection paths, then drop them.
+  await connect('warm', CONFIG.memoryWarmup);
+  await clients.call('disconnect', { group: 'warm', timeoutMs: 5000 }, d.left(8000));
+  await sleep(300);
+  const before = await server.child.call('memory', undefined, d.left(10_000));
+  await connect('mem', C);
+  await sleep(CONFIG.memorySettleMs);
+  const after = await server.child.call('memory', undefined, d.left(10_000));
+  await clients.call('disconnect', { group: 'mem', timeoutMs: 5000 }, d.left(8000));
+  await scope.stop(server.child);
+  return {
+    heapKbPerConn: (after.heapUsed - before.heapUsed) / C / 1024,
+    rssKbPerConn: (after.rss - before.rss) / C / 1024,
+    externalKbPerConn: (after.external - before.external) / C / 1024,
+    idleRssMb: before.rss / 1024 / 1024,
+  };
+}
+
+async function memory(kind: ClientKind, d: Deadline, scope: Scope, section: SectionResult): Promise<void> {
+  const base = baselineOf(kind);
+  const clients = startClients(scope);
+  const samples = new Map<Target, MemorySampleRow[]>([['switchyard', []], [base, []]]);
+  try {
+    for (let round = 0; round < CONFIG.reps; round++) {
+      for (const target of order(round, 'switchyard', base)) {
+        const sample = await memoryOnce(target, kind, clients, d, scope);
+        samples.get(target)!.push(sample);
+        log(
+          `  round ${round + 1} ${target.padEnd(10)} heap ${fmt(sample.heapKbPerConn, 1)} KB/conn, RSS ${fmt(sample.rssKbPerConn, 1)} KB/conn, ` +
+            `external ${fmt(sample.externalKbPerConn, 1)} KB/conn, idle RSS ${fmt(sample.idleRssMb, 1)} MB`,
+        );
+      }
+    }
+  } finally {
+    memoryRows(section, samples.get('switchyard')!, samples.get(base)!);
+  }
+  await scope.closeAll(true);
+}
+
+function memoryRows(section: SectionResult, sy: MemorySampleRow[], bl: MemorySampleRow[]): void {
+  if (sy.length === 0 || bl.length === 0) return;
+  if (sy.length < CONFIG.reps || bl.length < CONFIG.reps) section.notes.push(`partial: ${sy.length} + ${bl.length} measured rounds.`);
+  const pick = (list: MemorySampleRow[], key: keyof MemorySampleRow): number[] => list.map((s) => s[key]);
+  section.rows.push(
+    row(`Heap per idle connection (${CONFIG.connections} conns)`, 'KB', 'lower', 1, pick(sy, 'heapKbPerConn'), pick(bl, 'heapKbPerConn')),
+    row(`RSS per idle connection (${CONFIG.connections} conns)`, 'KB', 'lower', 1, pick(sy, 'rssKbPerConn'), pick(bl, 'rssKbPerConn')),
+    row('Server process RSS before connections', 'MB', 'lower', 1, pick(sy, 'idleRssMb'), pick(bl, 'idleRssMb')),
+  );
+}
+
+// --- main ----------------------------------------------------------------------
+
+interface ScenarioSpec {
+  id: string;
+  title: string;
+  kind: ClientKind;
+  run: (kind: ClientKind, d: Deadline, scope: Scope, section: SectionResult) => Promise<void>;
+}
+
+const SCENARIOS: ScenarioSpec[] = [
+  { id: 'legacy-fanout', title: 'Legacy fan-out (raw ws)', kind: 'legacy', run: fanout },
+  { id: 'socketio-fanout', title: 'Socket.IO fan-out', kind: 'sio', run: fanout },
+  { id: 'legacy-memory', title: 'Legacy connections, memory', kind: 'legacy', run: memory },
+  { id: 'socketio-memory', title: 'Socket.IO connections, memory', kind: 'sio', run: memory },
+];
+
+function packageVersion(name: string): string {
+  try {
+    const path = fileURLToPath(new URL(`../../node_modules/${name}/package.json`, import.meta.url));
+    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function description(): string[] {
+  const frameBytes = Buffer.byteLength(JSON.stringify({ type: 'crawl_progress', data: benchPayload(1, 1000, CONFIG.events, 1.7e12) }));
+  return [
+    `**Fan-out**: N = ${CONFIG.clients} clients subscribed to one crawl room; M = ${fmt(CONFIG.events, 0)} \`progress_update\` events (legacy frame ≈ ${frameBytes} bytes) published as fast as possible, ${CONFIG.batch} per event-loop turn. Throughput = M ÷ (first publish → last client received the last event); one event = ${CONFIG.clients} deliveries.`,
+    `**Latency** = receive time − publish stamp in the payload, over all N × M deliveries. "Flood" is measured during the throughput run (mostly queueing); "paced" publishes ${CONFIG.pacedEvents} events at ${CONFIG.pacedRate} events/s (${fmt(CONFIG.pacedRate * CONFIG.clients, 0)} deliveries/s).`,
+    '**Server CPU per delivery** = user + system CPU of the server process during the flood ÷ (N × M), and during the paced run ÷ its deliveries. It compares the servers alone (the clients share the machine and can be the throughput bottleneck); under flood, writes to backed-up sockets get batched, so the paced figure is the per-send cost.',
+    `**Memory**: ${CONFIG.connections} idle connections, each subscribed to its own crawl room (legacy: \`/api/crawl-progress/:id\`; Socket.IO: \`/crawl\` + \`join_crawl\`); (after − before) ÷ ${CONFIG.connections}, heap after forced GC, fresh server process per measurement. "RSS before connections" is the whole server process at rest, tsx TypeScript loader included (all three run under tsx).`,
+    '**Baselines**: plain `ws` = a `ws` WebSocketServer that JSON-encodes each event once and sends the same frame to every socket of the room; plain `socket.io` = a Socket.IO server (default options) with namespace `/crawl`, `join_crawl` + ack and `nsp.to(room).emit(...)`. Switchyard runs with `services: [\'crawl-progress\']`, silent logs, otherwise defaults.',
+    `**Ratio** = Switchyard ÷ baseline. Throughput: 1.00 = parity, below 1 = Switchyard slower. Latency, CPU, memory: above 1 = Switchyard costs more.`,
+    `Loopback only (127.0.0.1); servers and clients in separate processes; every value is the median of ${CONFIG.reps} rounds after a warm-up round, Switchyard and baseline alternating; a fan-out round during which other processes used > ${DISTURBED_PCT}% of the machine's CPU is discarded and run again (at most ${MAX_RERUNS} times per scenario).`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const budgetEnd = started + CONFIG.totalBudgetMs;
+  const allScopes = new Set<Scope>();
+  const watchdog = setTimeout(() => {
+    console.error(`bench: over the ${CONFIG.totalBudgetMs / 1000} s budget, killing child processes`);
+    void Promise.all([...allScopes].map((s) => s.closeAll(false))).finally(() => process.exit(2));
+  }, CONFIG.totalBudgetMs + 5000);
+  watchdog.unref();
+
+  const cpu = cpus();
+  const results: BenchResults = {
+    environment: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpu: cpu[0]?.model.trim() ?? 'unknown',
+      cores: cpu.length,
+      platform: `${process.platform} ${process.arch}`,
+      versions: { ws: packageVersion('ws'), 'socket.io': packageVersion('socket.io'), 'socket.io-client': packageVersion('socket.io-client') },
+    },
+    config: { ...CONFIG },
+    description: description(),
+    sections: [],
+    switchTime: { measured: false, note: 'not run' },
+    warnings: [],
+    durationMs: 0,
+  };
+  log(`Switchyard bench — Node ${process.version}, ${results.environment.cpu} × ${cpu.length}, N=${CONFIG.clients}, M=${CONFIG.events}, C=${CONFIG.connections}, ${CONFIG.reps} rounds + warm-up`);
+
+  for (const spec of SCENARIOS) {
+    if (ONLY.size > 0 && !ONLY.has(spec.id)) continue;
+    const section: SectionResult = { id: spec.id, title: spec.title, baseline: baselineName(spec.kind), status: 'ok', rows: [], notes: [], durationMs: 0 };
+    results.sections.push(section);
+    const budgetLeft = budgetEnd - Date.now();
+    if (budgetLeft < 20_000) {
+      section.status = 'skipped';
+      section.error = 'total time budget spent';
+      log(`\n${spec.title}: skipped (total time budget spent)`);
+      continue;
+    }
+    log(`\n${spec.title} vs ${section.baseline}`);
+    const scope = new Scope();
+    allScopes.add(scope);
+    const t0 = Date.now();
+    const d = new Deadline(Math.min(CONFIG.scenarioTimeoutMs, budgetLeft - 5000), spec.title);
+    try {
+      await spec.run(spec.kind, d, scope, section);
+    } catch (error) {
+      section.status = 'aborted';
+      const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      section.error = d.expired && !(error instanceof ScenarioTimeout) ? `over the ${Math.round(CONFIG.scenarioTimeoutMs / 1000)} s scenario budget (${message})` : message;
+      log(`  ABORTED: ${section.error}`);
+      await scope.closeAll(false);
+    } finally {
+      allScopes.delete(scope);
+      section.durationMs = Date.now() - t0;
+    }
+  }
+
+  results.switchTime = await benchSwitchTime({ clients: CONFIG.clients, timeoutMs: CONFIG.scenarioTimeoutMs });
+
+  for (const section of results.sections) {
+    for (const r of section.rows) {
+      if (r.unit === 'events/s' && r.ratio < 0.7) results.warnings.push(`${section.title}: throughput ratio ${fmt(r.ratio, 2)} (< 0.7).`);
+      if (r.unit === 'KB' && r.ratio > 2) results.warnings.push(`${section.title}: ${r.metric} ratio ${fmt(r.ratio, 2)} (> 2×).`);
+    }
+  }
+  results.durationMs = Date.now() - started;
+
+  await writeResults(results, `${RESULTS_DIR}latest.json`, `${RESULTS_DIR}latest.md`);
+  log(`\n${textTable(results)}\n`);
+  for (const w of results.warnings) log(`WARNING: ${w}`);
+  for (const s of results.sections) for (const n of s.notes) log(`note (${s.title}): ${n}`);
+  log(`\nSwitch time: ${results.switchTime.note}`);
+  log(`Done in ${fmt(results.durationMs / 1000, 1)} s. Wrote test/bench/results/latest.json and latest.md.`);
+  const failed = results.sections.filter((s) => s.status !== 'ok');
+  if (failed.length > 0) {
+    console.error(`bench: ${failed.length} scenario(s) did not complete: ${failed.map((s) => `${s.id} (${s.status})`).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

@@ -1,0 +1,133 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WebSocket } from 'ws';
+import type { Target } from './protocol.js';
+
+/**
+ * The three servers the bench compares. Each publishes the same payload to one
+ * crawl room; only the machinery in between differs:
+ * - `switchyard`: `sy.hub.publish('crawl-progress', room, 'progress_update', payload)`
+ *   (hub → legacy sessions and Socket.IO namespace `/crawl`);
+ * - `ws`: a plain `ws` WebSocketServer, one Set of sockets per legacy path,
+ *   `JSON.stringify` once per event, `send` to each (the same bytes as the
+ *   legacy `crawl_progress` frame);
+ * - `socketio`: a plain Socket.IO server, namespace `/crawl`, `join_crawl`
+ *   with ack, `nsp.to(room).emit('progress_update', {...payload, seq})`.
+ */
+export interface BenchTarget {
+  readonly port: number;
+  publish(room: string, payload: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+export const crawlRoom = (progressId: string): string => `crawl_${progressId}`;
+
+export function startTarget(target: Target): Promise<BenchTarget> {
+  switch (target) {
+    case 'switchyard': return startSwitchyard();
+    case 'ws': return startPlainWs();
+    case 'socketio': return startPlainSocketIo();
+  }
+}
+
+// Each server process imports only what its target needs (dynamic imports), so
+// "RSS before connections" compares like with like.
+
+async function startSwitchyard(): Promise<BenchTarget> {
+  const [{ createSwitchyard }, { pino }] = await Promise.all([import('../../src/server/app.js'), import('pino')]);
+  const sy = await createSwitchyard({ services: ['crawl-progress'], logger: pino({ level: 'silent' }) });
+  const address = await sy.listen(0, '127.0.0.1');
+  return {
+    port: address.port,
+    publish: (room, payload) => {
+      sy.hub.publish('crawl-progress', room, 'progress_update', payload);
+    },
+    close: () => sy.close(),
+  };
+}
+
+function listen(server: HttpServer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeHttp(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), 2000);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function startPlainWs(): Promise<BenchTarget> {
+  const { WebSocketServer } = await import('ws');
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: 64 * 1024 });
+  const rooms = new Map<string, Set<WebSocket>>();
+  wss.on('connection', (ws, req) => {
+    const progressId = decodeURIComponent((req.url ?? '/').split('?')[0]!.split('/').pop() ?? '');
+    const room = crawlRoom(progressId);
+    let members = rooms.get(room);
+    if (!members) {
+      members = new Set();
+      rooms.set(room, members);
+    }
+    members.add(ws);
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      members.delete(ws);
+      if (members.size === 0) rooms.delete(room);
+    });
+  });
+  const port = await listen(http);
+  return {
+    port,
+    publish: (room, payload) => {
+      const members = rooms.get(room);
+      if (!members) return;
+      const frame = JSON.stringify({ type: payload.status === 'completed' ? 'crawl_completed' : 'crawl_progress', data: payload });
+      for (const ws of members) ws.send(frame);
+    },
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await closeHttp(http);
+    },
+  };
+}
+
+async function startPlainSocketIo(): Promise<BenchTarget> {
+  const { Server: SocketIoServer } = await import('socket.io');
+  const http = createServer();
+  const io = new SocketIoServer(http, { serveClient: false });
+  const nsp = io.of('/crawl');
+  const heads = new Map<string, number>();
+  nsp.on('connection', (socket) => {
+    socket.on('join_crawl', (payload: { progress_id?: unknown }, ack?: (result: unknown) => void) => {
+      const room = crawlRoom(String(payload?.progress_id ?? ''));
+      void socket.join(room);
+      ack?.({ ok: true, room, seq: heads.get(room) ?? 0 });
+    });
+  });
+  const port = await listen(http);
+  return {
+    port,
+    publish: (room, payload) => {
+      const seq = (heads.get(room) ?? 0) + 1;
+      heads.set(room, seq);
+      nsp.to(room).emit('progress_update', { ...payload, seq });
+    },
+    async close() {
+      io.disconnectSockets(true);
+      await io.close().catch(() => {});
+      await closeHttp(http);
+    },
+  };
+}
