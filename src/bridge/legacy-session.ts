@@ -30,7 +30,11 @@ export interface LegacySessionOptions {
   logger: Logger;
   /** Who the client is, for per-client stages (gradual rollout). */
   identity: FlagContext;
-  /** Opt-in (SDK only): append `"seq":N` to every event frame. */
+  /**
+   * Opt-in (SDK only): append `"seq":N` to every event frame, send events
+   * with no legacy frame as `switchyard_event`, and say where the opening
+   * snapshot stands (`switchyard_resume`).
+   */
   sequenced?: boolean;
   /** Opt-in (SDK only): send `switchyard_stage` frames when the service's stage changes. */
   notices?: boolean;
@@ -224,6 +228,13 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
     if (event.seq <= last) return;
     this.#lastSeq.set(event.room, event.seq);
     const frames = this.#encode(event, memo);
+    if (frames.length === 0 && this.#options.sequenced) {
+      // The legacy wire has no frame for this event (a knowledge-items update,
+      // chat history without peers). An opted-in client still gets it, in the
+      // Socket.IO shape, so its sequence stays contiguous.
+      this.#write(JSON.stringify({ type: 'switchyard_event', event: event.event, payload: event.payload, seq: event.seq }), 'event');
+      return;
+    }
     for (const frame of frames) this.#write(this.#sequenced(frame, event.seq), 'event');
   }
 

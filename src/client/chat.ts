@@ -37,8 +37,6 @@ export interface ChatSenderOptions {
   fetch: FetchLike;
   /** The client's current link, or undefined while offline. */
   link: () => Link | undefined;
-  /** Whether the current link's join replayed every missed event (resumed), so an unseen echo means "not stored". */
-  resumed: () => boolean;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -46,13 +44,13 @@ function record(value: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * Sends chat messages without losing or doubling them. On Socket.IO:
- * `send_message {session_id, message, id}` with an ack timeout, retried with
- * the same id until acknowledged (the server stores and broadcasts an id
- * once). On legacy: the legacy REST route, sent once: it takes no
- * idempotency id, so a failure after the request left is reported as
- * DELIVERY_UNKNOWN instead of risking a double post. While offline, sends
- * wait in the bounded outbox, in order.
+ * Sends chat messages without losing or doubling them. Every message carries
+ * a client-generated id and the server stores and broadcasts an id once,
+ * whichever transport carried it. On Socket.IO: `send_message {session_id,
+ * message, id}` with an ack timeout; on legacy: the legacy REST route with
+ * the same `id`. Either is retried with the same id until acknowledged, also
+ * across a transport switch. While offline, sends wait in the bounded
+ * outbox, in order.
  */
 export class ChatSender {
   readonly #options: ChatSenderOptions;
@@ -94,12 +92,7 @@ export class ChatSender {
       for (let entry = this.#outbox.peek(), link = this.#options.link(); entry && link; entry = this.#outbox.peek(), link = this.#options.link()) {
         entry.attempts++;
         if (link.kind === 'socketio') await this.#viaSocketIo(link, entry.id, entry.payload);
-        else if (!this.#unanswered.has(entry.id) || this.#options.resumed()) await this.#viaRest(entry.id, entry.payload);
-        else {
-          // Tried on Socket.IO, no echo, and the legacy join was a fresh snapshot: stored or not is unknowable.
-          this.#unanswered.delete(entry.id);
-          this.#outbox.fail(entry.id, new SwitchyardClientError('DELIVERY_UNKNOWN', 'sent on Socket.IO without an ack before a switch to legacy; not re-sent over REST'));
-        }
+        else await this.#viaRest(entry.id, entry.payload);
       }
     } finally {
       this.#draining = false;
@@ -143,24 +136,31 @@ export class ChatSender {
   }
 
   async #viaRest(id: string, payload: ChatPayload): Promise<void> {
-    const { url, sessionId, fetch } = this.#options;
+    const { url, sessionId, fetch, ackTimeoutMs } = this.#options;
     const target = new URL(`/api/agent-chat/sessions/${encodeURIComponent(sessionId)}/messages`, url).toString();
-    // `id` is sent for the day the route honours it; today it is ignored (see the SDK report).
     const body = JSON.stringify({ message: payload.message, ...(payload.context === undefined ? {} : { context: payload.context }), id });
     let response: Awaited<ReturnType<FetchLike>>;
     try {
       response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    } catch (cause) {
-      this.#outbox.fail(id, new SwitchyardClientError('DELIVERY_UNKNOWN', `POST ${target} failed; the message may or may not be stored`, { cause }));
+    } catch {
+      // Stored or not, the same id may go again: the server keeps it once. Pace the retry.
+      await new Promise((resolve) => setTimeout(resolve, ackTimeoutMs));
       return;
     }
+    const answer = record(await response.json().catch(() => undefined));
     if (response.ok) {
-      this.#outbox.settle(id, { id, duplicate: false, transport: 'legacy' });
+      this.#unanswered.delete(id);
+      this.#outbox.settle(id, { id, duplicate: answer?.duplicate === true, transport: 'legacy' });
       return;
     }
-    const error = record(record(await response.json().catch(() => undefined))?.error);
+    const error = record(answer?.error);
     const code = error?.code;
     const message = typeof error?.message === 'string' ? error.message : `POST ${target} answered ${response.status}`;
-    this.#outbox.fail(id, response.status < 500 && isErrorCode(code) ? new SwitchyardClientError(code, message) : new SwitchyardClientError('DELIVERY_UNKNOWN', message));
+    if (response.status < 500 && isErrorCode(code) && !ERRORS[code].retry) {
+      this.#outbox.fail(id, new SwitchyardClientError(code, message));
+      return;
+    }
+    // 5xx or a retryable code: the same id again, paced.
+    await new Promise((resolve) => setTimeout(resolve, ackTimeoutMs));
   }
 }

@@ -85,7 +85,6 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
   readonly #journal: MutableJournal | undefined;
   // Internal state observers (whenConnected); kept apart from user listeners.
   readonly #stateWaiters = new Set<(state: ClientState) => void>();
-  #resumed = false;
 
   /** Use `connect()`. */
   constructor(options: ConnectOptions<S>) {
@@ -133,8 +132,7 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
         if (event === 'new_message') this.#chat?.observe(payload, received.transport);
         this.emitWire(event, payload);
       },
-      connected: (resumed) => {
-        this.#resumed = resumed;
+      connected: () => {
         void this.#chat?.drain();
       },
     });
@@ -142,7 +140,7 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
       this.#chat = new ChatSender({
         url: options.url, sessionId: params.session_id ?? '', fetch: fetchImpl,
         ackTimeoutMs: options.ackTimeoutMs ?? 5000, outboxLimit: options.outboxLimit ?? 100,
-        link: () => this.#controller.current, resumed: () => this.#resumed,
+        link: () => this.#controller.current,
       });
     }
     // Deferred, so listeners registered right after connect() see the first `state`.

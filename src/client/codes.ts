@@ -12,7 +12,6 @@ export const CLIENT_ERRORS = {
   CONNECTION_REFUSED: { retry: false, summary: 'The server closed with an uncatalogued terminal close code (4000–4499).' },
   RECONNECT_EXHAUSTED: { retry: false, summary: '`backoff.maxAttempts` consecutive attempts failed.' },
   OUTBOX_FULL: { retry: false, summary: 'A send was refused because `outboxLimit` messages are already waiting.' },
-  DELIVERY_UNKNOWN: { retry: false, summary: 'A legacy REST send failed after it may have been stored; it is not retried (the REST endpoint has no idempotency id).' },
   CLIENT_CLOSED: { retry: false, summary: '`close()` was called; pending sends are rejected.' },
   FRAME_UNDECODABLE: { retry: true, summary: 'Warning: a legacy frame matched no row of the migration plan and was skipped.' },
   SEQUENCE_GAP: { retry: true, summary: 'Warning: a live event skipped sequence numbers (should never happen; the server guarantees contiguity).' },

@@ -39,8 +39,12 @@ export function namespaceUrl(base: string, namespace: string): string {
 /** The SDK's opt-ins on the legacy URL (unmodified legacy clients never send these). */
 export interface LegacyOptIns {
   clientId: string;
-  /** `switchyard_since`: resume after this seq. */
-  since: number;
+  /**
+   * `switchyard_since`: resume after this seq. Without it the server opens
+   * fresh; either way an opted-in client gets `switchyard_resume` with the
+   * head its opening is consistent with.
+   */
+  since: number | undefined;
 }
 
 /**
@@ -63,7 +67,7 @@ export function legacyUrl(base: string, plan: ServicePlan, legacyPath: string, p
   }
   url.searchParams.set('switchyard_seq', '1');
   url.searchParams.set('switchyard_notify', '1');
-  url.searchParams.set('switchyard_since', String(optIns.since));
+  if (optIns.since !== undefined) url.searchParams.set('switchyard_since', String(optIns.since));
   url.searchParams.set('client_id', optIns.clientId);
   return url.toString();
 }

@@ -28,6 +28,10 @@ function readSwitchyardFrame(record: Record<string, unknown>): LegacyFrame | und
     case 'switchyard_resume':
       if (typeof record.resumed === 'boolean' && typeof record.seq === 'number') return { kind: 'resume', resumed: record.resumed, seq: record.seq };
       return undefined;
+    case 'switchyard_event':
+      // A room event the legacy wire has no frame for, in the Socket.IO shape.
+      if (typeof record.event !== 'string' || typeof record.seq !== 'number' || record.payload === null || typeof record.payload !== 'object') return undefined;
+      return { kind: 'events', events: [{ event: record.event, payload: record.payload as Record<string, unknown> }], seq: record.seq };
     case 'switchyard_stage': {
       const stage = stringField(record, 'stage');
       return stage === undefined ? undefined : { kind: 'stage', stage, namespace: stringField(record, 'namespace'), path: stringField(record, 'path') };

@@ -6,15 +6,6 @@ import type { ControllerOptions } from './controller.js';
 import type { TransportKind } from './types.js';
 
 /**
- * Sent as `switchyard_since` on a first legacy connect. A sequence ahead of
- * the room's head gets the normal opening snapshot followed by
- * `switchyard_resume {resumed:false, seq: head}` (RoomHub.replay: "ahead of
- * this server"), which is the only way a legacy client learns the head its
- * snapshot is consistent with. Not a resync: the client had nothing before.
- */
-const FRESH_SINCE = Number.MAX_SAFE_INTEGER;
-
-/**
  * The link for one attempt: the Socket.IO namespace joined with `since`, or
  * the legacy URL with the SDK opt-ins and `switchyard_since`.
  */
@@ -29,7 +20,7 @@ export function createLink(kind: TransportKind, since: number | undefined, optio
   }
   // connect() refuses a legacy-capable client without a WebSocket implementation.
   return new LegacyLink({
-    url: legacyUrl(url, plan, endpoints.legacyPath, params, { clientId, since: since ?? FRESH_SINCE }),
+    url: legacyUrl(url, plan, endpoints.legacyPath, params, { clientId, since }),
     WebSocketImpl: WebSocketImpl!, plan, params, timeoutMs: connectTimeoutMs,
   });
 }

@@ -217,7 +217,11 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
         return rejectUpgrade(socket, 403);
       }
     }
-    if (replay !== undefined && !resumable) session.notifyResume(false, head);
+    // An opted-in client always learns where its snapshot stands: resumed, or
+    // fresh (first open, or a gap older than the retained history).
+    if (!resumable) session.notifyResume(false, head);
+    // The stage may have moved between the client's discovery and this open.
+    if (decided === 'adapter' && stages) session.notifyStage(stages.stageFor(service, identity), plan.socketio.namespace, socketIoPath);
     if (socket.destroyed) {
       session.close();
       return;

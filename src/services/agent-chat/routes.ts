@@ -8,7 +8,13 @@ import { AGENT_TYPES } from './events.js';
 const idField = z.string().min(1).max(200);
 const createSchema = z.object({ project_id: idField.nullable().optional(), agent_type: z.enum(AGENT_TYPES).optional() });
 const producerCreateSchema = createSchema.extend({ session_id: idField.optional() }).strict();
-const userMessageSchema = z.object({ message: z.string().min(1).max(32_000), project_id: idField.nullable().optional(), context: z.record(z.string(), z.unknown()).nullable().optional() });
+const userMessageSchema = z.object({
+  message: z.string().min(1).max(32_000),
+  project_id: idField.nullable().optional(),
+  context: z.record(z.string(), z.unknown()).nullable().optional(),
+  // Not in the legacy route: the SDK's idempotency id (a repeat is stored and broadcast once).
+  id: idField.optional(),
+});
 const agentMessageSchema = z.strictObject({ content: z.string().min(1).max(32_000), agent_type: z.string().min(1).max(50).optional(), id: idField.optional() });
 const typingSchema = z.strictObject({ is_typing: z.boolean() });
 
@@ -25,7 +31,8 @@ function createInput(body: unknown, query: Record<string, string | string[] | un
  * The legacy application's own routes (legacy.md §3), same paths and bodies:
  * - `POST /api/agent-chat/sessions` `{project_id?, agent_type?: "docs"|"rag"}` → `{success, session_id, message}`
  * - `GET  /api/agent-chat/sessions/:id` → `{success, session: {session_id, project_id, messages, agent_type, created_at}}`
- * - `POST /api/agent-chat/sessions/:id/messages` `{message, context?}` → `{success, message}` (stores and broadcasts the user message)
+ * - `POST /api/agent-chat/sessions/:id/messages` `{message, context?, id?}` → `{success, message}` (stores and broadcasts the user message);
+ *   with `id` (SDK only) the answer adds `id` and `duplicate`, and a repeated id is stored and broadcast once
  *
  * Producer API (what the agent backend calls):
  * - `POST /api/producer/agent-chat/sessions` `{session_id?, project_id?, agent_type?}` → 201 session
@@ -44,9 +51,11 @@ export function chatRoutes(router: Router, domain: AgentChatDomain): void {
     ctx.body = { success: true, session: requireSession(domain, ctx.params.sessionId!) };
   });
   router.post(`${legacy}/:sessionId/messages`, (ctx) => {
-    const { message, context } = parseInput(userMessageSchema, ctx.request.body, 'chat message');
-    domain.postUserMessage(ctx.params.sessionId!, message, { context: context ?? undefined });
-    ctx.body = { success: true, message: 'Message sent successfully' };
+    const { message, context, id } = parseInput(userMessageSchema, ctx.request.body, 'chat message');
+    const result = domain.postUserMessage(ctx.params.sessionId!, message, { id, context: context ?? undefined });
+    const answer = { success: true, message: 'Message sent successfully' };
+    // Legacy frontends send no id and get the legacy answer, key for key.
+    ctx.body = id === undefined ? answer : { ...answer, id: result.id, duplicate: result.duplicate };
   });
 
   const base = '/api/producer/agent-chat/sessions';

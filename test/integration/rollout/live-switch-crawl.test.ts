@@ -32,6 +32,8 @@ describe('live stage switching (crawl-progress)', () => {
     const sequenced = await server.legacy(`${path}?switchyard_seq=1`);
     await plain.nextEvent();
     await sequenced.nextEvent();
+    // An opted-in client learns which head its opening snapshot stands at.
+    expect(JSON.parse(await sequenced.nextEvent())).toEqual({ type: 'switchyard_resume', resumed: false, seq: 1 });
     const expected: number[] = [];
     for (const stage of ['legacy', 'shadow', 'socketio', 'legacy', 'retired', 'legacy'] as const) {
       await setStage(stage);

@@ -126,6 +126,22 @@ describe.each(['legacy', 'adapter'] as const)('agent-chat with the legacy endpoi
     expect(await socket.emitWithAck('send_message', { session_id: SESSION, message: 'x' })).toMatchObject({ ok: false, error: { code: 'NOT_JOINED' } });
   });
 
+  it('takes the same client id over the legacy REST route and Socket.IO, storing it once; legacy answers stay as they were', async () => {
+    const legacy = await server.legacy(PATH);
+    await legacy.nextEvent();
+    const route = `/api/agent-chat/sessions/${SESSION}/messages`;
+    expect(await api(server.url, 'POST', route, { message: 'plain' })).toEqual({ status: 200, body: { success: true, message: 'Message sent successfully' } });
+    expect(await api(server.url, 'POST', route, { message: 'kept', id: 'rest-1' })).toEqual({ status: 200, body: { success: true, message: 'Message sent successfully', id: 'rest-1', duplicate: false } });
+    expect(await api(server.url, 'POST', route, { message: 'kept', id: 'rest-1' })).toMatchObject({ status: 200, body: { id: 'rest-1', duplicate: true } });
+    const socket = await joined();
+    expect(await socket.emitWithAck('send_message', { session_id: SESSION, message: 'kept', id: 'rest-1' })).toEqual({ ok: true, id: 'rest-1', duplicate: true });
+
+    expect(JSON.parse(await legacy.nextEvent())).toMatchObject({ data: { content: 'plain' } });
+    expect(JSON.parse(await legacy.nextEvent())).toMatchObject({ data: { id: 'rest-1', content: 'kept' } });
+    const { body } = await api(server.url, 'GET', `/api/producer/agent-chat/sessions/${SESSION}`);
+    expect((body as { messages: ChatMessage[] }).messages.map((m) => m.content)).toEqual([WELCOME_TEXT, 'plain', 'kept']);
+  });
+
   it('resumes a Socket.IO join with since: the missed messages instead of the history', async () => {
     const socket = await joined();
     await socket.emitWithAck('send_message', { session_id: SESSION, message: 'seen', id: 'm-1' });

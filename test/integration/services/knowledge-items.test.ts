@@ -97,6 +97,16 @@ describe.each(['legacy', 'adapter'] as const)('knowledge-items with the legacy e
     expect(legacy.frames.filter((f) => f !== HEARTBEAT)).toHaveLength(4);
   });
 
+  it('sends an opted-in (SDK) legacy client the list changes the legacy wire has no frame for, with their sequence', async () => {
+    const sdk = await server.legacy(`${PATH}?switchyard_seq=1`);
+    expect(await sdk.nextEvent()).toBe(EMPTY);
+    expect(JSON.parse(await sdk.nextEvent())).toEqual({ type: 'switchyard_resume', resumed: false, seq: 0 });
+    await api(server.url, 'PUT', '/api/producer/knowledge-items/docs.example.com', EXAMPLE_SOURCE);
+    await api(server.url, 'POST', '/api/producer/knowledge-items/upload-error', { filename: 'spec.pdf', progressId: PROGRESS_ID, error: 'Failed to extract text from PDF' });
+    expect(JSON.parse(await sdk.nextEvent())).toMatchObject({ type: 'switchyard_event', event: 'knowledge_items_update', payload: { total: 1, reason: 'change' }, seq: 1 });
+    expect(await sdk.nextEvent()).toBe(`${wire('upload_error').slice(0, -1)},"seq":2}`);
+  });
+
   it('replaces the whole list in one change, keeping a replaced source in its place', async () => {
     const { socket } = await subscribed();
     const seen = recordEvents(socket, ['knowledge_items_update']);

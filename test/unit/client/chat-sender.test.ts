@@ -21,8 +21,8 @@ function scriptedLink(kind: TransportKind, answers: unknown[]): Link & { sent: u
 }
 
 const noFetch: FetchLike = () => Promise.reject(new Error('no REST expected'));
-const sender = (link: () => Link | undefined, fetch: FetchLike = noFetch, resumed = true): ChatSender =>
-  new ChatSender({ url: 'http://h', sessionId: 's1', ackTimeoutMs: 10, outboxLimit: 10, fetch, link, resumed: () => resumed });
+const sender = (link: () => Link | undefined, fetch: FetchLike = noFetch): ChatSender =>
+  new ChatSender({ url: 'http://h', sessionId: 's1', ackTimeoutMs: 10, outboxLimit: 10, fetch, link });
 
 describe('chat sender', () => {
   it('retries a lost ack with the same id until acknowledged', async () => {
@@ -61,30 +61,37 @@ describe('chat sender', () => {
     await expect(sent).resolves.toEqual({ id: 'e1', duplicate: false, transport: 'legacy' });
   });
 
-  it('on legacy: REST once; a network failure is DELIVERY_UNKNOWN, not a retry', async () => {
+  it('on legacy: REST with the id; a network failure goes again with the same id', async () => {
     const bodies: unknown[] = [];
-    let fail = false;
+    let failures = 1;
     const fetch: FetchLike = async (_input, init) => {
       bodies.push(JSON.parse(init?.body ?? 'null'));
-      if (fail) throw new Error('ECONNRESET');
-      return { ok: true, status: 200, json: async () => ({ success: true }) };
+      if (failures-- > 0) throw new Error('ECONNRESET');
+      return { ok: true, status: 200, json: async () => ({ success: true, id: 'r1', duplicate: true }) };
     };
     const chat = sender(() => scriptedLink('legacy', []), fetch);
-    await expect(chat.send('hi', { id: 'r1', context: { a: 1 } })).resolves.toEqual({ id: 'r1', duplicate: false, transport: 'legacy' });
-    fail = true;
-    await expect(chat.send('again', { id: 'r2' })).rejects.toMatchObject({ code: 'DELIVERY_UNKNOWN' });
-    expect(bodies).toEqual([{ message: 'hi', context: { a: 1 }, id: 'r1' }, { message: 'again', id: 'r2' }]);
+    await expect(chat.send('hi', { id: 'r1', context: { a: 1 } })).resolves.toEqual({ id: 'r1', duplicate: true, transport: 'legacy' });
+    expect(bodies).toEqual([1, 2].map(() => ({ message: 'hi', context: { a: 1 }, id: 'r1' })));
   });
 
-  it('does not re-send over REST what went out on Socket.IO unanswered, unless the legacy join resumed', async () => {
+  it('a send left unanswered on Socket.IO goes over REST with the same id after a switch to legacy', async () => {
+    const bodies: unknown[] = [];
+    const fetch: FetchLike = async (_input, init) => {
+      bodies.push(JSON.parse(init?.body ?? 'null'));
+      return { ok: true, status: 200, json: async () => ({ success: true, id: 'u1', duplicate: false }) };
+    };
     const socketIo = scriptedLink('socketio', ['timeout']);
-    const legacy = scriptedLink('legacy', []);
     let current: Link = socketIo;
-    const chat = sender(() => current, noFetch, false);
+    const chat = sender(() => current, fetch);
     const sent = chat.send('x', { id: 'u1' });
     await Promise.resolve();
-    current = legacy;
-    void chat.drain();
-    await expect(sent).rejects.toMatchObject({ code: 'DELIVERY_UNKNOWN' });
+    current = scriptedLink('legacy', []);
+    await expect(sent).resolves.toEqual({ id: 'u1', duplicate: false, transport: 'legacy' });
+    expect(bodies).toEqual([{ message: 'x', id: 'u1' }]);
+  });
+
+  it('a REST refusal for good fails the send', async () => {
+    const fetch: FetchLike = async () => ({ ok: false, status: 404, json: async () => ({ error: { code: 'NOT_FOUND', message: 'unknown chat session s1' } }) });
+    await expect(sender(() => scriptedLink('legacy', []), fetch).send('x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
