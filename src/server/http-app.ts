@@ -1,4 +1,5 @@
 import { bodyParser } from '@koa/bodyparser';
+import cors from '@koa/cors';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { ServicePlan } from '../adapter/plan-schema.js';
@@ -53,6 +54,11 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.on('error', () => {
     // Logged by the caller's listener; Koa would print to stderr otherwise.
   });
+  // Browsers on another origin (the SDK's discovery, the legacy chat REST
+  // route) may call the public API, as they may open the Socket.IO engine
+  // (cors in app.ts). Not the admin API: it is for operators and scripts.
+  const publicCors = cors({ origin: (ctx) => ctx.get('origin') || '*' });
+  app.use((ctx, next) => (ctx.path.startsWith('/api/admin') ? next() : publicCors(ctx, next)));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.limits.restMaxBody, encoding: 'utf-8' }));
 
   router.get('/health', (ctx) => {

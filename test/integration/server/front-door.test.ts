@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LegacyClient } from '../../support/legacy-client.js';
 import { api, startServer, type TestServer } from '../../support/harness.js';
@@ -59,6 +60,23 @@ describe('one port, one upgrade listener', () => {
     const page = await fetch(`${server.url}/console`);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('Switchyard');
+  });
+
+  it('lets a page on another origin call discovery and the service REST routes, but not the admin API', async () => {
+    const origin = 'http://app.example';
+    const preflight = await request(server.url).options('/api/switchyard/discover?service=crawl-progress')
+      .set('Origin', origin).set('Access-Control-Request-Method', 'GET');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+    const discovery = await request(server.url).get('/api/switchyard/discover?service=crawl-progress').set('Origin', origin);
+    expect(discovery.status).toBe(200);
+    expect(discovery.headers['access-control-allow-origin']).toBe(origin);
+    expect(discovery.body).toMatchObject({ service: 'crawl-progress', namespace: '/crawl', transport: 'socketio' });
+    const admin = await request(server.url).get('/api/admin/stages').set('Origin', origin);
+    expect(admin.headers['access-control-allow-origin']).toBeUndefined();
+    const unknown = await request(server.url).get('/api/switchyard/discover?service=nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error: { code: 'UNKNOWN_SERVICE' } });
   });
 
   it('rejects a REST body over the limit with 413', async () => {
