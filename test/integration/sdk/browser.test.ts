@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
-import { connect as netConnect, type AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,7 +24,13 @@ async function bundle(dir: string): Promise<string> {
   return outfile;
 }
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>sdk</title>
+/**
+ * The page, served from its own origin: the SDK reaches Switchyard across
+ * origins (discovery and REST through CORS, WebSockets need none), as a
+ * frontend on its own host would.
+ */
+function page(target: string): string {
+  return `<!doctype html><meta charset="utf-8"><title>sdk</title>
 <script type="module">
   import { connect } from '/sdk.js';
   const params = { progress_id: ${JSON.stringify(ID)} };
@@ -32,39 +38,20 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>sdk</title>
   window.states = [];
   // One client as the server decides (Socket.IO at this stage), one held to the legacy endpoint (browser WebSocket).
   for (const [name, transports] of [['auto', undefined], ['legacy', ['legacy']]]) {
-    const client = connect({ url: location.origin, service: 'crawl-progress', params, transports });
+    const client = connect({ url: ${JSON.stringify(target)}, service: 'crawl-progress', params, transports });
     client.on('state', (s) => window.states.push({ name, ...s }));
     client.on('progress_update', (p) => window.received.push({ name, transport: client.transport, status: p.status, percentage: p.percentage, seq: p.seq }));
   }
 </script>`;
+}
 
-/**
- * Serves the page and the bundle, and forwards everything else (REST and
- * WebSocket upgrades) to Switchyard, so the page and the API share an origin
- * as they do behind a real deployment's proxy (discovery has no CORS headers).
- */
-function pageServer(bundlePath: string, target: URL): Promise<{ server: Server; url: string }> {
+function pageServer(bundlePath: string, target: string): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    if (req.url === '/' || req.url === '/index.html') return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    if (req.url === '/' || req.url === '/index.html') return void res.writeHead(200, { 'content-type': 'text/html' }).end(page(target));
     if (req.url === '/sdk.js') {
       return void readFile(bundlePath).then((js) => res.writeHead(200, { 'content-type': 'text/javascript' }).end(js));
     }
-    const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
-  });
-  server.on('upgrade', (req, socket, head) => {
-    const upstream = netConnect(Number(target.port), target.hostname, () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`), '', ''];
-      upstream.write(lines.join('\r\n'));
-      upstream.write(head);
-      upstream.pipe(socket).pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
+    res.writeHead(404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
 }
@@ -89,12 +76,12 @@ describe('SDK browser bundle', () => {
   const reason = `skipped: ${CHROMIUM} is not installed (apt-get install -y chromium)`;
   describe.skipIf(!haveChromium && !required)(haveChromium || required ? 'in Chromium' : `in Chromium (${reason})`, () => {
     let sy: TestServer;
-    let page: { server: Server; url: string };
+    let pages: { server: Server; url: string };
     let browser: Browser;
     beforeAll(async () => {
       sy = await startServer({ services: ['crawl-progress'], flags: overridableFlags('socketio'), adminToken: ADMIN_TOKEN });
       await api(sy.url, 'POST', '/api/producer/crawl-progress', { progressId: ID });
-      page = await pageServer(bundlePath, new URL(sy.url));
+      pages = await pageServer(bundlePath, sy.url);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -102,8 +89,8 @@ describe('SDK browser bundle', () => {
     });
     afterAll(async () => {
       await browser?.close();
-      await new Promise((resolve) => page?.server.close(resolve));
-      page?.server.closeAllConnections();
+      await new Promise((resolve) => pages?.server.close(resolve));
+      pages?.server.closeAllConnections();
       await sy?.close();
     });
 
@@ -111,7 +98,7 @@ describe('SDK browser bundle', () => {
       const tab = await browser.newPage();
       const errors: string[] = [];
       tab.on('pageerror', (error) => errors.push(error.message));
-      await tab.goto(`${page.url}/`);
+      await tab.goto(`${pages.url}/`);
       await tab.waitForFunction(() => (window as unknown as { states: Array<{ state: string }> }).states.filter((s) => s.state === 'connected').length === 2, undefined, { timeout: 10_000 });
       await api(sy.url, 'POST', `/api/producer/crawl-progress/${ID}/progress`, { status: 'crawling', percentage: 42 });
       await tab.waitForFunction(() => (window as unknown as { received: Array<{ percentage: number }> }).received.filter((r) => r.percentage === 42).length === 2, undefined, { timeout: 10_000 });
