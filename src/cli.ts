@@ -50,7 +50,10 @@ async function main(): Promise<void> {
   });
   await flags.start();
 
-  const sy = await createSwitchyard({ planDir: config.planDir, logger, flags, adminToken: config.adminToken });
+  const sy = await createSwitchyard({
+    planDir: config.planDir, logger, flags, adminToken: config.adminToken,
+    retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs },
+  });
   const address = await sy.listen(config.port, config.host);
   const stops = config.demo ? [...sy.modules.values()].flatMap((m) => (m.demo ? [m.demo()] : [])) : [];
   logger.info({ port: address.port, host: address.address, demo: config.demo, flags: flags.status() }, `Switchyard listening on ${sy.url}`);

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_RETENTION } from '../domain/event-log.js';
 
 /** Everything the CLI can be told, from flags or the environment (flags win). */
 export interface CliConfig {
@@ -13,6 +14,9 @@ export interface CliConfig {
   unleashRefreshMs: number;
   adminToken: string | undefined;
   logLevel: string;
+  /** Room history kept for resume: events per room and age. */
+  historyEvents: number;
+  historyMs: number;
 }
 
 function integer(name: string, min: number, max: number): (value: string) => number {
@@ -39,10 +43,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     .option('--unleash-url <url>', 'Unleash API URL; makes Unleash the flag source (UNLEASH_URL)', env.UNLEASH_URL)
     .option('--unleash-refresh-ms <ms>', 'Unleash poll interval (UNLEASH_REFRESH_MS)', integer('unleash-refresh-ms', 100, 3_600_000), Number(env.UNLEASH_REFRESH_MS ?? 5000))
     .option('--log-level <level>', 'pino level (LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
+    .option('--history-events <n>', 'events kept per room for resume (SWITCHYARD_HISTORY_EVENTS)', integer('history-events', 1, 1_000_000), Number(env.SWITCHYARD_HISTORY_EVENTS ?? DEFAULT_RETENTION.maxEvents))
+    .option('--history-ms <ms>', 'age of the oldest event kept for resume (SWITCHYARD_HISTORY_MS)', integer('history-ms', 1000, 86_400_000), Number(env.SWITCHYARD_HISTORY_MS ?? DEFAULT_RETENTION.maxAgeMs))
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.parse([...argv], { from: 'user' });
-  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string }>();
+  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number }>();
   return {
     port: o.port,
     host: o.host,
@@ -56,5 +62,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     unleashRefreshMs: o.unleashRefreshMs,
     adminToken: env.SWITCHYARD_ADMIN_TOKEN,
     logLevel: o.logLevel,
+    historyEvents: o.historyEvents,
+    historyMs: o.historyMs,
   };
 }
