@@ -187,10 +187,13 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
     for (const event of events) this.deliver(event, new Map());
   }
 
-  /** An opted-in client's resume outcome: `resumed: false` means it was sent a fresh snapshot instead. */
-  notifyResume(resumed: boolean, seq: number): void {
+  /**
+   * An opted-in client's resume outcome: `resumed: false` means it was sent a
+   * fresh snapshot instead; `epoch` goes back with its next `switchyard_since`.
+   */
+  notifyResume(resumed: boolean, seq: number, epoch: string | undefined): void {
     if (!this.#options.sequenced) return;
-    this.#write(JSON.stringify({ type: 'switchyard_resume', resumed, seq }), 'event');
+    this.#write(JSON.stringify({ type: 'switchyard_resume', resumed, seq, epoch }), 'event');
   }
 
   /** Attach the open socket and flush what the opening produced. */

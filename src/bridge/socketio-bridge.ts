@@ -32,31 +32,38 @@ class SwallowingClient implements EventClient {
 
 /**
  * A join that carries `since` resumes: when the retained history covers
- * everything after `since`, the client gets exactly the missed events instead
- * of the snapshot; otherwise the handler's snapshot goes out as usual and the
- * ack says `resumed: false`, so there is never a silent gap.
+ * everything after `since` (and `epoch` names this run of the room's
+ * sequence), the client gets exactly the missed events instead of the
+ * snapshot; otherwise the handler's snapshot goes out as usual and the ack
+ * says `resumed: false`, so there is never a silent gap. Every successful
+ * join's ack carries the room's `epoch` for the next resume.
  *
  * Join handlers are synchronous, so the history check, the handler's room
  * join and the replay all happen in one tick: no live event can slip between.
  */
 async function joinWithResume(hub: RoomHub, plan: ServicePlan, client: EventClient, handler: EventHandler, payload: unknown): Promise<AckResult> {
-  const since = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>).since : undefined;
-  if (typeof since !== 'number' || !Number.isInteger(since) || since < 0) return handler(client, payload);
-  const room = roomName(plan, payload as Record<string, unknown>);
-  if (!room) return handler(client, payload);
-  const replay = await hub.replay(room, since);
+  const fields = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined;
+  // `epoch` is the bridge's business; the services' join schemas are strict and never see it.
+  const { epoch, ...rest } = fields ?? {};
+  const forHandler = fields && 'epoch' in fields ? rest : payload;
+  const stamped = (ack: AckResult): AckResult => (ack.ok && typeof ack.room === 'string' ? { ...ack, epoch: hub.epoch(ack.room) } : ack);
+  const since = fields?.since;
+  if (typeof since !== 'number' || !Number.isInteger(since) || since < 0) return stamped(await handler(client, forHandler));
+  const room = roomName(plan, rest);
+  if (!room) return stamped(await handler(client, forHandler));
+  const replay = await hub.replay(room, since, typeof epoch === 'string' ? epoch : undefined);
   const head = hub.head(room);
   const resumable = replay.complete && (replay.events.at(-1)?.seq ?? since) === head;
   if (!resumable) {
-    const ack = await handler(client, payload);
-    return ack.ok ? { ...ack, resumed: false } : ack;
+    const ack = await handler(client, forHandler);
+    return ack.ok ? stamped({ ...ack, resumed: false }) : ack;
   }
   // Called without await: the replay must follow the room join in this tick.
-  const result = handler(new SwallowingClient(client), payload);
+  const result = handler(new SwallowingClient(client), forHandler);
   if (result instanceof Promise) throw new Error(`${plan.service}: join handlers must be synchronous for resume`);
   if (!result.ok) return result;
   for (const event of replay.events) client.emit(event.event, { ...event.payload, seq: event.seq });
-  return { ...result, resumed: true, replayed: replay.events.length };
+  return stamped({ ...result, resumed: true, replayed: replay.events.length });
 }
 
 /** The Socket.IO side of one client: the EventClient the service handlers see. */
@@ -155,9 +162,20 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<ServiceId, N
     });
   }
 
+  // A room with no Socket.IO member (a service on its legacy stage, a crawl
+  // watched only by legacy clients) costs nothing: no payload copy, no encode.
+  // Not while connection-state recovery is on: a socket inside its recovery
+  // window has left every room but expects the adapter to have kept the packet
+  // for its replay, and skipping would be a silent gap. (Recovery keeps every
+  // broadcast, to any room, for its whole window: memory that grows with the
+  // event rate. The SDK never uses it — each attempt is a new connection that
+  // resumes by sequence with `since` — so the server should not enable it.)
+  const recovery = Boolean(io._opts.connectionStateRecovery);
   hub.onBroadcast((service, event) => {
     const nsp = namespaces.get(service);
-    nsp?.to(event.room).emit(event.event, { ...event.payload, seq: event.seq });
+    if (!nsp) return;
+    if (!recovery && !nsp.adapter.rooms.get(event.room)?.size) return;
+    nsp.to(event.room).emit(event.event, { ...event.payload, seq: event.seq });
   });
   return namespaces;
 }

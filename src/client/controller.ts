@@ -63,6 +63,8 @@ export class Controller {
   // A link being opened (first connect, reconnect, or the new side of a switch).
   #pending: Link | undefined;
   #lastKind: TransportKind | null = null;
+  // The run of the room's sequence the tracker's last seq belongs to (from the last join).
+  #epoch: string | undefined;
   // Consecutive failed attempts since the last successful join.
   #attempt = 0;
   // Consecutive failed make-before-break switches from the current link.
@@ -121,7 +123,7 @@ export class Controller {
       }
     }
     const since = this.tracker.last(this.#options.room);
-    const link = createLink(kind, since, this.#options, this.#endpoints);
+    const link = createLink(kind, since, this.#epoch, this.#options, this.#endpoints);
     this.#pending = link;
     let ready: Ready;
     try {
@@ -167,6 +169,7 @@ export class Controller {
     this.#lastKind = link.kind;
     this.#setState({ state: 'connected', transport: link.kind });
     const resumed = ready.resumed === true;
+    this.#epoch = ready.epoch;
     if (!resumed && since !== undefined) this.#sink.resync({ room, since, seq: ready.head, transport: link.kind });
     // A snapshot (first join or resync) is the new base: events after its head follow.
     if (!resumed) this.tracker.reset(room, ready.head);

@@ -45,6 +45,8 @@ export interface LegacyOptIns {
    * head its opening is consistent with.
    */
   since: number | undefined;
+  /** `switchyard_epoch`: the run of the room's sequence `since` belongs to. */
+  epoch?: string | undefined;
 }
 
 /**
@@ -68,14 +70,16 @@ export function legacyUrl(base: string, plan: ServicePlan, legacyPath: string, p
   url.searchParams.set('switchyard_seq', '1');
   url.searchParams.set('switchyard_notify', '1');
   if (optIns.since !== undefined) url.searchParams.set('switchyard_since', String(optIns.since));
+  if (optIns.since !== undefined && optIns.epoch !== undefined) url.searchParams.set('switchyard_epoch', optIns.epoch);
   url.searchParams.set('client_id', optIns.clientId);
   return url.toString();
 }
 
-/** The join payload a Socket.IO client sends, from the plan's template, plus `since` when resuming. */
-export function joinPayload(plan: ServicePlan, params: Readonly<Record<string, string>>, since: number | undefined): Record<string, unknown> {
+/** The join payload a Socket.IO client sends, from the plan's template, plus `since` (and its `epoch`) when resuming. */
+export function joinPayload(plan: ServicePlan, params: Readonly<Record<string, string>>, since: number | undefined, epoch?: string): Record<string, unknown> {
   const payload = render({ ...plan.socketio.join.payload }, { payload: {}, params }) as Record<string, unknown>;
-  return since === undefined ? payload : { ...payload, since };
+  if (since === undefined) return payload;
+  return epoch === undefined ? { ...payload, since } : { ...payload, since, epoch };
 }
 
 /** The room the client's events belong to (its dedupe key); throws when a placeholder has no value. */

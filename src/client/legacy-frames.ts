@@ -9,7 +9,7 @@ export type LegacyFrame =
   /** Heartbeat, pong, or the join acknowledgement frame: nothing to deliver. */
   | { kind: 'control' }
   /** `switchyard_resume`: the replay (resumed) or the fresh snapshot (not resumed) is complete up to `seq`. */
-  | { kind: 'resume'; resumed: boolean; seq: number }
+  | { kind: 'resume'; resumed: boolean; seq: number; epoch: string | undefined }
   /** `switchyard_stage` (opt-in `switchyard_notify=1`): the service's stage for this client changed. */
   | { kind: 'stage'; stage: string; namespace: string | undefined; path: string | undefined }
   /** `{"type":"error","code":…}` before a close, e.g. SERVICE_RETIRED with the namespace to use instead. */
@@ -26,7 +26,7 @@ function stringField(record: Record<string, unknown>, key: string): string | und
 function readSwitchyardFrame(record: Record<string, unknown>): LegacyFrame | undefined {
   switch (record.type) {
     case 'switchyard_resume':
-      if (typeof record.resumed === 'boolean' && typeof record.seq === 'number') return { kind: 'resume', resumed: record.resumed, seq: record.seq };
+      if (typeof record.resumed === 'boolean' && typeof record.seq === 'number') return { kind: 'resume', resumed: record.resumed, seq: record.seq, epoch: stringField(record, 'epoch') };
       return undefined;
     case 'switchyard_event':
       // A room event the legacy wire has no frame for, in the Socket.IO shape.

@@ -102,7 +102,7 @@ export class LegacyLink extends BufferedLink {
       case 'resume': {
         const resolve = this.#onMarker;
         this.#onMarker = undefined;
-        resolve?.({ head: frame.seq, resumed: frame.resumed });
+        resolve?.({ head: frame.seq, resumed: frame.resumed, epoch: frame.epoch });
         return;
       }
       case 'stage':

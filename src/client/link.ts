@@ -15,6 +15,8 @@ export interface Ready {
   head: number;
   /** true: the missed events were replayed; false: a fresh snapshot was sent; undefined: a first join (no `since`). */
   resumed: boolean | undefined;
+  /** Which run of the room's sequence `head` belongs to; sent back with the next `since`. */
+  epoch: string | undefined;
 }
 
 /** Why a link ended (or never became ready). */

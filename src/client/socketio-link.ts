@@ -95,7 +95,11 @@ export class SocketIoLink extends BufferedLink {
   #readAck(ack: unknown): Ready {
     const fields = record(ack);
     if (fields?.ok === true && typeof fields.seq === 'number') {
-      return { head: fields.seq, resumed: typeof fields.resumed === 'boolean' ? fields.resumed : undefined };
+      return {
+        head: fields.seq,
+        resumed: typeof fields.resumed === 'boolean' ? fields.resumed : undefined,
+        epoch: typeof fields.epoch === 'string' ? fields.epoch : undefined,
+      };
     }
     this.#transport?.close();
     const error = record(fields?.error);

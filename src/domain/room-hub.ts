@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ServiceId } from '../services/ids.js';
 import type { Clock } from './clock.js';
@@ -33,6 +34,11 @@ export class RoomHub {
   readonly #logger: Logger | undefined;
   // Owned here: room → last assigned seq.
   readonly #heads = new Map<string, number>();
+  // Owned here: room → the incarnation its sequence numbers belong to.
+  readonly #epochs = new Map<string, string>();
+  // This process's history: numbers from another run (a restart) never match it.
+  readonly #boot = randomUUID().slice(0, 8);
+  #incarnations = 0;
   // Owned here: room → direct subscribers.
   readonly #members = new Map<string, Set<RoomSubscriber>>();
   readonly #broadcastListeners: BroadcastListener[] = [];
@@ -79,6 +85,21 @@ export class RoomHub {
   /** The last sequence number of `room` (0 before its first event). */
   head(room: string): number {
     return this.#heads.get(room) ?? 0;
+  }
+
+  /**
+   * Which run of `room`'s sequence numbers a client's `since` refers to. A
+   * sequence restarts at 1 when the server restarts (the embedded history is
+   * in memory) or when a dropped room is used again; a client resuming from
+   * another epoch must get a snapshot, not "events after N" of another run.
+   */
+  epoch(room: string): string {
+    let epoch = this.#epochs.get(room);
+    if (epoch === undefined) {
+      epoch = `${this.#boot}.${++this.#incarnations}`;
+      this.#epochs.set(room, epoch);
+    }
+    return epoch;
   }
 
   /** Publish one event to a room: sequence it, log it, deliver it to both transports. */
@@ -132,10 +153,13 @@ export class RoomHub {
   /**
    * The events a client missed after `afterSeq`. `complete: false` means the
    * client must be given a fresh snapshot: part of the range was trimmed, or
-   * the client's sequence is ahead of this server (the server restarted).
+   * the client's sequence is ahead of this server or from another epoch
+   * (the server restarted, the room was dropped and reused).
    */
-  async replay(room: string, afterSeq: number): Promise<ReplayResult> {
+  async replay(room: string, afterSeq: number, epoch?: string): Promise<ReplayResult> {
     await this.#pending;
+    // Numbers of another run say nothing about this one (`since` 0 saw nothing, so any run will do).
+    if (epoch !== undefined && afterSeq > 0 && epoch !== this.epoch(room)) return { events: [], complete: false };
     const head = this.head(room);
     if (afterSeq > head) return { events: [], complete: false };
     if (afterSeq === head) return { events: [], complete: true };
@@ -151,7 +175,10 @@ export class RoomHub {
    * in the room would otherwise filter a reused entity's new events as old.
    */
   dropRoom(room: string): void {
-    if (!this.#members.has(room)) this.#heads.delete(room);
+    if (!this.#members.has(room)) {
+      this.#heads.delete(room);
+      this.#epochs.delete(room);
+    }
     void this.#log.drop(room);
   }
 

@@ -198,14 +198,15 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     }
     const since = Number(url.searchParams.get('switchyard_since') ?? Number.NaN);
     const room = roomName(plan, params);
-    const replay = Number.isInteger(since) && since >= 0 && room ? await hub.replay(room, since) : undefined;
+    const epoch = url.searchParams.get('switchyard_epoch') ?? undefined;
+    const replay = Number.isInteger(since) && since >= 0 && room ? await hub.replay(room, since, epoch) : undefined;
     // From here to the subscription everything runs in one tick, so the
     // replay (or snapshot) and the live events that follow are contiguous.
     const head = room ? hub.head(room) : 0;
     const resumable = replay !== undefined && replay.complete && (replay.events.at(-1)?.seq ?? since) === head;
     if (resumable && room) {
       session.resume(room, since, replay.events);
-      session.notifyResume(true, head);
+      session.notifyResume(true, head, hub.epoch(room));
     } else if (decided === 'legacy') {
       session.openLegacy();
     } else {
@@ -219,7 +220,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     }
     // An opted-in client always learns where its snapshot stands: resumed, or
     // fresh (first open, or a gap older than the retained history).
-    if (!resumable) session.notifyResume(false, head);
+    if (!resumable) session.notifyResume(false, head, room ? hub.epoch(room) : undefined);
     // The stage may have moved between the client's discovery and this open.
     if (decided === 'adapter' && stages) session.notifyStage(stages.stageFor(service, identity), plan.socketio.namespace, socketIoPath);
     if (socket.destroyed) {

@@ -33,7 +33,7 @@ describe('live stage switching (crawl-progress)', () => {
     await plain.nextEvent();
     await sequenced.nextEvent();
     // An opted-in client learns which head its opening snapshot stands at.
-    expect(JSON.parse(await sequenced.nextEvent())).toEqual({ type: 'switchyard_resume', resumed: false, seq: 1 });
+    expect(JSON.parse(await sequenced.nextEvent())).toEqual({ type: 'switchyard_resume', resumed: false, seq: 1, epoch: expect.any(String) });
     const expected: number[] = [];
     for (const stage of ['legacy', 'shadow', 'socketio', 'legacy', 'retired', 'legacy'] as const) {
       await setStage(stage);

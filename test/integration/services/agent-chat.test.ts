@@ -74,7 +74,7 @@ describe.each(['legacy', 'adapter'] as const)('agent-chat with the legacy endpoi
     const socket = await server.sio('/chat');
     const history = nextEvent<{ session_id: string; messages: ChatMessage[]; seq: number }>(socket, 'session_history');
     const ack = await socket.emitWithAck('join_session', { session_id: SESSION });
-    expect(ack).toEqual({ ok: true, room: `session_${SESSION}`, seq: 0 });
+    expect(ack).toEqual({ ok: true, room: `session_${SESSION}`, seq: 0, epoch: expect.any(String) });
     expect(await history).toEqual({ session_id: SESSION, messages: [welcome], seq: 0 });
     const seen = recordEvents(socket, ['new_message', 'typing']);
 

@@ -100,7 +100,7 @@ describe.each(['legacy', 'adapter'] as const)('knowledge-items with the legacy e
   it('sends an opted-in (SDK) legacy client the list changes the legacy wire has no frame for, with their sequence', async () => {
     const sdk = await server.legacy(`${PATH}?switchyard_seq=1`);
     expect(await sdk.nextEvent()).toBe(EMPTY);
-    expect(JSON.parse(await sdk.nextEvent())).toEqual({ type: 'switchyard_resume', resumed: false, seq: 0 });
+    expect(JSON.parse(await sdk.nextEvent())).toEqual({ type: 'switchyard_resume', resumed: false, seq: 0, epoch: expect.any(String) });
     await api(server.url, 'PUT', '/api/producer/knowledge-items/docs.example.com', EXAMPLE_SOURCE);
     await api(server.url, 'POST', '/api/producer/knowledge-items/upload-error', { filename: 'spec.pdf', progressId: PROGRESS_ID, error: 'Failed to extract text from PDF' });
     expect(JSON.parse(await sdk.nextEvent())).toMatchObject({ type: 'switchyard_event', event: 'knowledge_items_update', payload: { total: 1, reason: 'change' }, seq: 1 });

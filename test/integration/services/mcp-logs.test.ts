@@ -62,7 +62,7 @@ describe.each<LegacyMode>(['legacy', 'adapter'])('mcp-logs, legacy socket served
     const legacy = await server.legacy(PATH);
     await legacy.nextEvent();
     const { socket, backlog, ack } = await subscribe(server);
-    expect(ack).toEqual({ ok: true, room: 'logs', seq: 1 });
+    expect(ack).toEqual({ ok: true, room: 'logs', seq: 1, epoch: expect.any(String) });
     expect(backlog).toEqual({ entries: [{ timestamp: TS, level: 'DEBUG', message: 'history', seq: 1 }], seq: 1 });
 
     const seen = recordEvents(socket, ['log']);

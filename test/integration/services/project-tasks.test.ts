@@ -68,7 +68,7 @@ describe.each(['legacy', 'adapter'] as const)('project-tasks with the legacy end
     const socket = await server.sio('/tasks');
     const initial = nextEvent(socket, 'initial_tasks');
     const ack = await socket.emitWithAck('join_project', { project_id: PROJECT });
-    expect(ack).toEqual({ ok: true, room: `tasks_${PROJECT}`, seq: 0, project_id: PROJECT, timestamp: LOCAL });
+    expect(ack).toEqual({ ok: true, room: `tasks_${PROJECT}`, seq: 0, epoch: expect.any(String), project_id: PROJECT, timestamp: LOCAL });
     expect(await initial).toEqual({ project_id: PROJECT, tasks: [], seq: 0 });
     const seen = recordEvents(socket, ['task_created', 'task_updated', 'task_archived', 'task_deleted', 'tasks_updated']);
 

@@ -52,7 +52,7 @@ describe.each(MODES)('test-execution, legacy socket served in %s mode', (mode) =
 
     const socket = await server.sio('/tests');
     const joined = recordEvents(socket, ['test_state', 'test_output', 'test_completed']);
-    expect(await socket.emitWithAck('join_execution', { execution_id: ID })).toEqual({ ok: true, room: `execution_${ID}`, seq: 3 });
+    expect(await socket.emitWithAck('join_execution', { execution_id: ID })).toEqual({ ok: true, room: `execution_${ID}`, seq: 3, epoch: expect.any(String) });
     await expect.poll(() => joined.length).toBe(3);
     expect(joined).toEqual([
       { event: 'test_state', payload: { execution_id: ID, status: 'running', started_at: TS, timestamp: TS, seq: 3 } },
@@ -146,7 +146,7 @@ describe.each(MODES)('test-execution, legacy socket served in %s mode', (mode) =
     expect(await socket.emitWithAck('join_execution', { execution_id: 5 })).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
     expect(await socket.emitWithAck('run_tests', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_EVENT' } });
     const seen = recordEvents(socket, ['test_state']);
-    expect(await socket.emitWithAck('join_execution', { execution_id: 'unknown' })).toEqual({ ok: true, room: 'execution_unknown', seq: 0 });
+    expect(await socket.emitWithAck('join_execution', { execution_id: 'unknown' })).toEqual({ ok: true, room: 'execution_unknown', seq: 0, epoch: expect.any(String) });
     expect(await socket.emitWithAck('leave_execution', { execution_id: 'unknown' })).toEqual({ ok: true });
     expect(seen).toEqual([]);
   });

@@ -9,7 +9,7 @@ function scriptedLink(kind: TransportKind, answers: unknown[]): Link & { sent: u
   const sent: unknown[] = [];
   return {
     kind, sent,
-    open: (): Promise<Ready> => Promise.resolve({ head: 0, resumed: undefined }),
+    open: (): Promise<Ready> => Promise.resolve({ head: 0, resumed: undefined, epoch: undefined }),
     activate: () => {},
     close: () => {},
     request: (_event, payload) => {

@@ -53,8 +53,13 @@ const rows: Row[] = [
   },
   {
     name: 'resume marker',
-    service: 'crawl-progress', frame: '{"type":"switchyard_resume","resumed":false,"seq":12}',
-    expected: { kind: 'resume', resumed: false, seq: 12 },
+    service: 'crawl-progress', frame: '{"type":"switchyard_resume","resumed":false,"seq":12,"epoch":"3f2a.7"}',
+    expected: { kind: 'resume', resumed: false, seq: 12, epoch: '3f2a.7' },
+  },
+  {
+    name: 'event with no legacy frame',
+    service: 'knowledge-items', frame: '{"type":"switchyard_event","event":"knowledge_items_update","payload":{"items":[],"total":0},"seq":3}',
+    expected: { kind: 'events', seq: 3, events: [{ event: 'knowledge_items_update', payload: { items: [], total: 0 } }] },
   },
   {
     name: 'stage notice',
