@@ -15,10 +15,19 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Where and how `startServer` listens. */
+export interface ListenOptions {
+  /** Loopback port; default 0 (ephemeral). A restart test passes the port of the server it replaces. */
+  port?: number;
+  /** Runs after the server is built and before it accepts connections (e.g. to publish events first). */
+  beforeListen?: (sy: Switchyard) => void | Promise<void>;
+}
+
 /** Boot a real Switchyard on an ephemeral loopback port; `close()` ends it and every client it made. */
-export async function startServer(options: SwitchyardOptions = {}): Promise<TestServer> {
+export async function startServer(options: SwitchyardOptions = {}, listen: ListenOptions = {}): Promise<TestServer> {
   const sy = await createSwitchyard({ logger: pino({ level: process.env.SWITCHYARD_TEST_LOG ?? 'silent' }), ...options });
-  const address = await sy.listen(0, '127.0.0.1');
+  await listen.beforeListen?.(sy);
+  const address = await sy.listen(listen.port ?? 0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;
   const wsUrl = `ws://127.0.0.1:${address.port}`;
   const legacyClients: LegacyClient[] = [];

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { connect, type ConnectOptions, type SwitchyardClient } from '../../../src/client/index.js';
+import { connect, type ConnectOptions, type ReceivedRecord, type SwitchyardClient } from '../../../src/client/index.js';
 import type { Stage } from '../../../src/flags/stage.js';
 import type { ServiceId } from '../../../src/services/ids.js';
 import { adminHeaders } from '../../support/flags.js';
@@ -63,20 +63,58 @@ export function summarize<S extends ServiceId>(client: SwitchyardClient<S>): str
  * connections the way a network would (no close frame). A second 'upgrade'
  * listener that only records does not compete with Switchyard's router.
  */
-export function recordUpgrades(server: TestServer): { cut(pathPrefix: string): number } {
+export function recordUpgrades(server: TestServer): { cut(pathPrefix: string, where?: (path: string) => boolean): number } {
   const sockets: Array<{ path: string; socket: import('node:stream').Duplex }> = [];
   server.sy.httpServer.on('upgrade', (req, socket) => {
     sockets.push({ path: req.url ?? '', socket });
   });
   return {
-    cut(pathPrefix) {
+    /** Cut every open upgrade whose path starts with `pathPrefix` (and satisfies `where`, when given). */
+    cut(pathPrefix, where = () => true) {
       let count = 0;
       for (const entry of sockets) {
-        if (!entry.path.startsWith(pathPrefix) || entry.socket.destroyed) continue;
+        if (!entry.path.startsWith(pathPrefix) || !where(entry.path) || entry.socket.destroyed) continue;
         entry.socket.destroy();
         count++;
       }
       return count;
     },
   };
+}
+
+/** One room event as the hub published it. */
+export interface LedgerEntry {
+  seq: number;
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * The server's own record of every room event, per room, in publish order
+ * (what each client must end up with after its snapshot). Listens on the hub's
+ * broadcast, which sees every published event once.
+ */
+export function recordLedger(server: TestServer): ReadonlyMap<string, readonly LedgerEntry[]> {
+  const rooms = new Map<string, LedgerEntry[]>();
+  server.sy.hub.onBroadcast((_service, { room, seq, event, payload }) => {
+    let list = rooms.get(room);
+    if (!list) rooms.set(room, (list = []));
+    list.push({ seq, event, payload });
+  });
+  return rooms;
+}
+
+/** Every live event after the latest snapshot, contiguous and once: the zero-loss property, per client. */
+export function sequenceGaps(received: readonly ReceivedRecord[]): string[] {
+  const problems: string[] = [];
+  let previous: number | undefined;
+  for (const record of received) {
+    if (record.snapshot) {
+      previous = record.seq;
+      continue;
+    }
+    if (previous !== undefined && record.seq !== previous + 1) problems.push(`${previous}→${record.seq} (${record.transport})`);
+    previous = record.seq;
+  }
+  return problems;
 }
