@@ -123,8 +123,8 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<ServiceId, N
     });
 
     nsp.on('connection', (socket) => {
-      // Connection-state recovery skips middleware by default; we turned that
-      // off, and check again here so a recovered session cannot bypass a stage.
+      // Checked again here, not only in middleware: should connection-state
+      // recovery ever be enabled, a recovered session skips middleware.
       try {
         options.admit?.(service, socket);
       } catch (error) {
@@ -164,12 +164,9 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<ServiceId, N
 
   // A room with no Socket.IO member (a service on its legacy stage, a crawl
   // watched only by legacy clients) costs nothing: no payload copy, no encode.
-  // Not while connection-state recovery is on: a socket inside its recovery
-  // window has left every room but expects the adapter to have kept the packet
-  // for its replay, and skipping would be a silent gap. (Recovery keeps every
-  // broadcast, to any room, for its whole window: memory that grows with the
-  // event rate. The SDK never uses it — each attempt is a new connection that
-  // resumes by sequence with `since` — so the server should not enable it.)
+  // Not if connection-state recovery is on (app.ts leaves it off): a socket
+  // inside its recovery window has left every room but expects the adapter to
+  // have kept the packet for its replay, and skipping would be a silent gap.
   const recovery = Boolean(io._opts.connectionStateRecovery);
   hub.onBroadcast((service, event) => {
     const nsp = namespaces.get(service);

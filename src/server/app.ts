@@ -112,8 +112,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const io = new SocketIoServer({
     path: socketIoPath,
     maxHttpBufferSize: limits.socketIoMaxPayload,
-    // Recovery is on, but not allowed to skip the stage check in middleware.
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    // No connectionStateRecovery: it keeps every broadcast, to any room, for
+    // its whole window (memory growing with the event rate), and clients have
+    // a better resume: a join with `since` and `epoch`, served from the room's
+    // history on both transports.
   });
   io.bind(engine);
   const stages = options.flags
