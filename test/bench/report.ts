@@ -84,13 +84,6 @@ function lines(results: BenchResults): Line[] {
       });
     }
   }
-  const st = results.switchTime;
-  out.push({
-    scenario: 'Switch time',
-    metric: 'flag change → last affected client switched (ms)',
-    switchyard: st.measured && st.lastClientMs !== undefined ? fmt(st.lastClientMs, 1) : 'not measured',
-    ws: '—', sio: '—', ratioWs: '—', ratioSio: '—',
-  });
   return out;
 }
 
@@ -100,12 +93,53 @@ const HEADERS: Line = {
 };
 const KEYS = Object.keys(HEADERS) as Array<keyof Line>;
 
-export function textTable(results: BenchResults): string {
-  const rows = [HEADERS, ...lines(results)];
-  const widths = KEYS.map((k) => Math.max(...rows.map((r) => r[k].length)));
-  const render = (r: Line): string => KEYS.map((k, i) => (i < 2 ? r[k].padEnd(widths[i]!) : r[k].padStart(widths[i]!))).join('  ');
+/** One row of the switch/resume table (Switchyard only: no baseline). */
+interface SwitchLine {
+  phase: string;
+  measurement: string;
+  clients: string;
+  samples: string;
+  median: string;
+  p95: string;
+  max: string;
+}
+
+const SWITCH_HEADERS: SwitchLine = { phase: 'Phase', measurement: 'Measurement (ms)', clients: 'Clients', samples: 'Samples', median: 'median', p95: 'p95', max: 'max' };
+const SWITCH_KEYS = Object.keys(SWITCH_HEADERS) as Array<keyof SwitchLine>;
+
+function switchLines(st: SwitchTimeResult): SwitchLine[] {
+  const out: SwitchLine[] = st.rows.map((r) => ({
+    phase: r.phase, measurement: r.measurement, clients: r.clients, samples: String(r.dist.count),
+    median: fmt(r.dist.median, 1), p95: fmt(r.dist.p95, 1), max: fmt(r.dist.max, 1),
+  }));
+  if (st.status !== 'ok') out.push({ phase: `${st.status.toUpperCase()}: ${st.error ?? ''}`, measurement: '', clients: '', samples: '', median: '', p95: '', max: '' });
+  return out;
+}
+
+function renderText<T extends object>(headers: T, rows: T[], keys: Array<keyof T>, leftColumns: number): string {
+  const all = [headers, ...rows];
+  const cell = (r: T, k: keyof T): string => String(r[k]);
+  const widths = keys.map((k) => Math.max(...all.map((r) => cell(r, k).length)));
+  const render = (r: T): string => keys.map((k, i) => (i < leftColumns ? cell(r, k).padEnd(widths[i]!) : cell(r, k).padStart(widths[i]!))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [render(HEADERS), rule, ...rows.slice(1).map(render)].join('\n');
+  return [render(headers), rule, ...rows.map(render)].join('\n');
+}
+
+function renderMarkdown<T extends object>(headers: T, rows: T[], keys: Array<keyof T>, leftColumns: number): string[] {
+  const cell = (r: T, k: keyof T): string => String(r[k]).replace(/\|/g, '\\|');
+  return [
+    `| ${keys.map((k) => cell(headers, k)).join(' | ')} |`,
+    `| ${keys.map((_k, i) => (i < leftColumns ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${keys.map((k) => cell(r, k)).join(' | ')} |`),
+  ];
+}
+
+export function textTable(results: BenchResults): string {
+  const main = lines(results);
+  const parts = main.length > 0 ? [renderText(HEADERS, main, KEYS, 2)] : [];
+  const st = switchLines(results.switchTime);
+  if (st.length > 0) parts.push('', 'Switch and resume time (Switchyard only)', renderText(SWITCH_HEADERS, st, SWITCH_KEYS, 3));
+  return parts.join('\n');
 }
 
 export function markdown(results: BenchResults): string {
@@ -117,15 +151,25 @@ export function markdown(results: BenchResults): string {
   out.push('');
   for (const line of results.description) out.push(`- ${line}`);
   out.push('');
-  out.push(`| ${KEYS.map((k) => HEADERS[k]).join(' | ')} |`);
-  out.push(`| ${KEYS.map((_k, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`);
-  for (const line of lines(results)) out.push(`| ${KEYS.map((k) => line[k].replace(/\|/g, '\\|')).join(' | ')} |`);
-  if (!results.switchTime.measured) out.push('', `Switch time: ${results.switchTime.note}.`);
+  out.push(...renderMarkdown(HEADERS, lines(results), KEYS, 2));
   const notes = results.sections.flatMap((s) => s.notes.map((n) => `${s.title}: ${n}`));
   if (notes.length > 0 || results.warnings.length > 0) {
     out.push('');
     for (const w of results.warnings) out.push(`- **Warning:** ${w}`);
     for (const n of notes) out.push(`- ${n}`);
+  }
+  const st = results.switchTime;
+  out.push('', '#### Stage switch and resume time (Switchyard only)', '');
+  if (st.status === 'skipped' && st.rows.length === 0) {
+    out.push(`Not measured: ${st.error ?? 'skipped'}.`);
+  } else {
+    for (const line of st.description ?? []) out.push(`- ${line}`);
+    out.push('');
+    out.push(...renderMarkdown(SWITCH_HEADERS, switchLines(st), SWITCH_KEYS, 3));
+    if (st.notes.length > 0) {
+      out.push('');
+      for (const n of st.notes) out.push(`- ${n}`);
+    }
   }
   out.push('');
   return out.join('\n');

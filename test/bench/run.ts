@@ -25,7 +25,12 @@
  *    subscribed to its own crawl room; (heap after forced GC, RSS) of the
  *    server process after − before, / C. Each measurement uses a fresh server
  *    process with 50 warm-up connections opened and closed first.
- * 4. Switch time: hook `benchSwitchTime` in switch-time.ts (stub for now).
+ * 4. Switch and resume time (switch-time.ts; Switchyard only, no baseline):
+ *    raw `ws` clients + SDK clients on one crawl room; stage changes
+ *    through the admin API (cutover to socketio, rollback to legacy), timed
+ *    server-side (StageController re-evaluation) and client-side (notice /
+ *    SDK `transport` event); then raw TCP cuts of the SDK clients on each
+ *    transport, timed from the cut to lastSeq == head.
  *
  * Process layout: this orchestrator forks one process per server under test
  * (server-proc.ts, with `--expose-gc`) and one for all clients
@@ -45,7 +50,8 @@
  * scenario by BENCH_SCENARIO_TIMEOUT_MS (default 90 s; a fan-out scenario
  * takes ~45 s on 2 cores; on expiry it is aborted with a message, its child
  * processes are killed and the rounds already done are still reported), the
- * whole run by 290 s (typical total: ~2.5 min).
+ * switch scenario by BENCH_SWITCH_TIMEOUT_MS (default 150 s, typically ~30 s),
+ * the whole run by 480 s (typical total: ~2.5 min).
  * Logs are silent (pino level `silent`).
  *
  * Output: a table on stdout, test/bench/results/latest.json and
@@ -55,14 +61,20 @@
  * (10), BENCH_PACED_EVENTS (200), BENCH_PACED_RATE (events/s, 100),
  * BENCH_CONNECTIONS (C, 500), BENCH_REPS (3), BENCH_SCENARIO_TIMEOUT_MS
  * (90000), BENCH_ONLY (comma list of legacy-fanout, socketio-fanout,
- * legacy-memory, socketio-memory), BENCH_CPU_PROF (a target: switchyard, ws
- * or socketio — its server processes run with --cpu-prof, profiles in
+ * legacy-memory, socketio-memory, switch), BENCH_SWITCH_LEGACY (raw ws
+ * clients, 300), BENCH_SWITCH_SDK (SDK clients, 100), BENCH_SWITCH_ROUNDS
+ * (3), BENCH_SWITCH_RATE (events/s during a switch, 20), BENCH_SWITCH_MISSED
+ * (events published in the tick of a cut, 20), BENCH_SWITCH_TIMEOUT_MS
+ * (150000), BENCH_CPU_PROF (switchyard, ws, socketio or switch — that
+ * target's server processes run with --cpu-prof, profiles in
  * test/bench/results/profiles/).
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Child, sleep } from './ipc.js';
+import { Deadline, ScenarioTimeout, Scope } from './scope.js';
+import { DISTURBED_PCT, MAX_RERUNS, QUIET_BUDGET_MS, foreignCpuPct, machineCpu, waitForQuiet } from './machine.js';
 import { benchPayload } from './payload.js';
 import { FANOUT_PROGRESS_ID, type ClientApi, type ClientKind, type DeliveryStats, type ServerApi, type Target } from './protocol.js';
 import { fmt, textTable, writeResults, type BaselineName, type BenchResults, type MetricRow, type SectionResult } from './report.js';
@@ -88,11 +100,17 @@ const CONFIG = {
   memorySettleMs: 1000,
   reps: intEnv('BENCH_REPS', 3),
   scenarioTimeoutMs: intEnv('BENCH_SCENARIO_TIMEOUT_MS', 90_000),
-  totalBudgetMs: 290_000,
+  switchLegacy: intEnv('BENCH_SWITCH_LEGACY', 300),
+  switchSdk: intEnv('BENCH_SWITCH_SDK', 100),
+  switchRounds: intEnv('BENCH_SWITCH_ROUNDS', 3),
+  switchRate: intEnv('BENCH_SWITCH_RATE', 20),
+  switchMissed: intEnv('BENCH_SWITCH_MISSED', 20),
+  switchTimeoutMs: intEnv('BENCH_SWITCH_TIMEOUT_MS', 150_000),
+  totalBudgetMs: 480_000,
   connectTimeoutMs: 10_000,
 };
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-const PROFILE_TARGET = process.env.BENCH_CPU_PROF as Target | undefined;
+const PROFILE_TARGET = process.env.BENCH_CPU_PROF as Target | 'switch' | undefined;
 
 const SERVER_PROC = fileURLToPath(new URL('./server-proc.ts', import.meta.url));
 const CLIENT_PROC = fileURLToPath(new URL('./client-proc.ts', import.meta.url));
@@ -101,60 +119,6 @@ const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const log = (message: string): void => console.log(message);
 
 // --- deadlines and process bookkeeping ----------------------------------------
-
-class ScenarioTimeout extends Error {}
-
-/** A scenario's time budget; every wait inside it is capped by what is left. */
-class Deadline {
-  readonly #end: number;
-  readonly #what: string;
-  constructor(ms: number, what: string) {
-    this.#end = Date.now() + ms;
-    this.#what = what;
-  }
-  /** Time left (ms, may be negative); never throws. */
-  remaining(): number {
-    return this.#end - Date.now();
-  }
-  get expired(): boolean {
-    return Date.now() >= this.#end;
-  }
-  /** Time left, at most `cap`; throws once the budget is spent. */
-  left(cap = Number.POSITIVE_INFINITY): number {
-    const left = this.#end - Date.now();
-    if (left <= 0) throw new ScenarioTimeout(`${this.#what}: aborted, over its ${CONFIG.scenarioTimeoutMs / 1000} s budget`);
-    return Math.min(cap, left);
-  }
-}
-
-type Stoppable = Child<{ stop: { arg: undefined; result: undefined } }>;
-
-/** The child processes a scenario started; all are stopped (or killed) when it ends. */
-class Scope {
-  readonly #children = new Set<Stoppable>();
-  track<T extends Stoppable>(child: T): T {
-    this.#children.add(child);
-    return child;
-  }
-  async stop(child: Stoppable, timeoutMs = 8000): Promise<void> {
-    this.#children.delete(child);
-    try {
-      await child.call('stop', undefined, timeoutMs);
-      await child.waitExit(3000);
-    } catch {
-      await child.kill();
-    }
-  }
-  async closeAll(graceful: boolean): Promise<void> {
-    for (const child of [...this.#children]) {
-      if (graceful) await this.stop(child);
-      else {
-        this.#children.delete(child);
-        await child.kill();
-      }
-    }
-  }
-}
 
 interface ServerHandle {
   target: Target;
@@ -197,47 +161,6 @@ interface FanoutSample {
 }
 
 let runCounter = 0;
-/** A measured round during which other processes used more than this share of the machine is run again... */
-const DISTURBED_PCT = 20;
-/** ...at most this many times per scenario. */
-const MAX_RERUNS = 3;
-/** Before each measured round, wait while the machine is busier than this (at most QUIET_BUDGET_MS per scenario). */
-const QUIET_PCT = 10;
-const QUIET_BUDGET_MS = 20_000;
-
-/** Busy CPU time of the whole machine (all cores, ms) and a wall-clock stamp. */
-function machineCpu(): { busyMs: number; at: number } {
-  let busyMs = 0;
-  for (const c of cpus()) busyMs += c.times.user + c.times.nice + c.times.sys + c.times.irq;
-  return { busyMs, at: Date.now() };
-}
-
-/**
- * Before a measured round: wait (bounded per round and per scenario) until
- * other processes leave the machine mostly idle. The bench's own processes are
- * idle at this point, so all busy CPU is someone else's.
- */
-async function waitForQuiet(d: Deadline, budget: { ms: number }): Promise<void> {
-  const started = Date.now();
-  let busy = 0;
-  // Bounded: at most 20 samples of 250 ms, and by the scenario's quiet budget.
-  for (let i = 0; i < 20 && budget.ms > 0 && d.remaining() > 30_000; i++) {
-    const a = machineCpu();
-    await sleep(250);
-    busy = foreignCpuPct(a, machineCpu(), 0);
-    if (busy < QUIET_PCT) break;
-    budget.ms -= 250;
-  }
-  const waited = Date.now() - started;
-  if (waited > 600) log(`  (waited ${fmt(waited / 1000, 1)} s for other processes to quiet down; last sample ${fmt(busy, 0)}% busy)`);
-}
-
-/** Share of the machine (all cores) that processes other than the bench used between two samples. */
-function foreignCpuPct(a: { busyMs: number; at: number }, b: { busyMs: number; at: number }, benchCpuMs: number): number {
-  const capacity = (b.at - a.at) * cpus().length;
-  if (capacity <= 0) return 0;
-  return Math.max(0, (100 * (b.busyMs - a.busyMs - benchCpuMs)) / capacity);
-}
 
 function requireComplete(stats: DeliveryStats, what: string): void {
   if (stats.complete) return;
@@ -316,7 +239,7 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
       for (const target of order(round, 'switchyard', base)) {
         const warm = round === 0;
         // The warm-up round is shorter: it only has to load, JIT and grow TCP buffers.
-        if (!warm) await waitForQuiet(d, quietBudget);
+        if (!warm) await waitForQuiet(d, quietBudget, log);
         let sample = warm
           ? await fanoutRound(servers.get(target)!, clients, d, Math.ceil(CONFIG.events / 2), Math.ceil(CONFIG.pacedEvents / 4))
           : await fanoutRound(servers.get(target)!, clients, d, CONFIG.events, CONFIG.pacedEvents);
@@ -324,7 +247,7 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
         while (!warm && sample.foreignCpuPct > DISTURBED_PCT && reruns < MAX_RERUNS && d.remaining() > 25_000) {
           reruns++;
           log(`  round ${round} ${target.padEnd(10)} discarded: other processes used ${fmt(sample.foreignCpuPct, 0)}% of the machine; running it again`);
-          await waitForQuiet(d, quietBudget);
+          await waitForQuiet(d, quietBudget, log);
           sample = await fanoutRound(servers.get(target)!, clients, d, CONFIG.events, CONFIG.pacedEvents);
         }
         if (!warm) samples.get(target)!.push(sample);
@@ -501,7 +424,7 @@ async function main(): Promise<void> {
     config: { ...CONFIG },
     description: description(),
     sections: [],
-    switchTime: { measured: false, note: 'not run' },
+    switchTime: { status: 'skipped', error: 'not run', rows: [], notes: [], rounds: { switches: [], resumes: [] }, durationMs: 0 },
     warnings: [],
     durationMs: 0,
   };
@@ -537,7 +460,28 @@ async function main(): Promise<void> {
     }
   }
 
-  results.switchTime = await benchSwitchTime({ clients: CONFIG.clients, timeoutMs: CONFIG.scenarioTimeoutMs });
+  if (ONLY.size === 0 || ONLY.has('switch')) {
+    const budgetLeft = budgetEnd - Date.now();
+    if (budgetLeft < 30_000) {
+      results.switchTime.error = 'total time budget spent';
+      log('\nSwitch and resume time: skipped (total time budget spent)');
+    } else {
+      log(`\nSwitch and resume time (${CONFIG.switchLegacy} raw ws + ${CONFIG.switchSdk} SDK clients, ${CONFIG.switchRounds} rounds + warm-up)`);
+      const scope = new Scope();
+      allScopes.add(scope);
+      try {
+        results.switchTime = await benchSwitchTime({
+          legacyClients: CONFIG.switchLegacy, sdkClients: CONFIG.switchSdk, rounds: CONFIG.switchRounds,
+          ratePerSec: CONFIG.switchRate, missed: CONFIG.switchMissed,
+          deadline: new Deadline(Math.min(CONFIG.switchTimeoutMs, budgetLeft - 5000), 'Switch and resume time'),
+          scope, log,
+          serverNodeFlags: PROFILE_TARGET === 'switch' ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS_DIR}profiles`] : [],
+        });
+      } finally {
+        allScopes.delete(scope);
+      }
+    }
+  }
 
   for (const section of results.sections) {
     for (const r of section.rows) {
@@ -551,11 +495,12 @@ async function main(): Promise<void> {
   log(`\n${textTable(results)}\n`);
   for (const w of results.warnings) log(`WARNING: ${w}`);
   for (const s of results.sections) for (const n of s.notes) log(`note (${s.title}): ${n}`);
-  log(`\nSwitch time: ${results.switchTime.note}`);
+  for (const n of results.switchTime.notes) log(`note (switch and resume time): ${n}`);
   log(`Done in ${fmt(results.durationMs / 1000, 1)} s. Wrote test/bench/results/latest.json and latest.md.`);
-  const failed = results.sections.filter((s) => s.status !== 'ok');
+  const failed = results.sections.filter((s) => s.status !== 'ok').map((s) => `${s.id} (${s.status})`);
+  if (results.switchTime.status === 'aborted') failed.push('switch (aborted)');
   if (failed.length > 0) {
-    console.error(`bench: ${failed.length} scenario(s) did not complete: ${failed.map((s) => `${s.id} (${s.status})`).join(', ')}`);
+    console.error(`bench: ${failed.length} scenario(s) did not complete: ${failed.join(', ')}`);
     process.exitCode = 1;
   }
 }
