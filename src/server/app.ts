@@ -156,7 +156,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
    * destroyUpgrade timer cannot kill legacy sockets.
    */
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
+    destroyOnError(socket);
     if (closing) return rejectUpgrade(socket, 503, { error: { code: 'SHUTTING_DOWN', message: 'server is shutting down' } });
     const url = new URL(req.url ?? '/', 'http://switchyard.invalid');
     if (url.pathname.startsWith(socketIoPath)) return engine.handleUpgrade(req, socket, head);
@@ -331,4 +331,12 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     },
   };
   return switchyard;
+}
+
+/**
+ * Kept out of the upgrade listener: a closure there would share its context,
+ * and hold the request's URL for as long as the socket lives.
+ */
+function destroyOnError(socket: Duplex): void {
+  socket.on('error', () => socket.destroy());
 }
