@@ -141,3 +141,20 @@ export function now(): number {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Call `publish(i)` for i = 0…events-1 at `ratePerSec`, on schedule (a late
+ * turn catches up). Bounded by count and by time (3× the nominal duration + 5 s).
+ */
+export async function publishPaced(events: number, ratePerSec: number, publish: (i: number) => void): Promise<{ publishStart: number; publishEnd: number; published: number }> {
+  const interval = 1000 / ratePerSec;
+  const publishStart = now();
+  const hardStop = publishStart + events * interval * 3 + 5000;
+  let i = 0;
+  while (i < events && now() < hardStop) {
+    const wait = publishStart + i * interval - now();
+    if (wait > 0) await sleep(wait);
+    while (i < events && publishStart + i * interval <= now()) publish(i++);
+  }
+  return { publishStart, publishEnd: now(), published: i };
+}

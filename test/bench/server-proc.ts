@@ -3,7 +3,7 @@
  * Socket.IO) and publishes the benchmark events into it, so the server's CPU
  * and memory are measured apart from the clients'. Driven by run.ts over IPC.
  */
-import { now, serve, sleep } from './ipc.js';
+import { now, publishPaced, serve, sleep } from './ipc.js';
 import { benchPayload as payload } from './payload.js';
 import { FANOUT_PROGRESS_ID, type MemorySample, type PublishResult, type ServerApi } from './protocol.js';
 import { crawlRoom, startTarget, type BenchTarget } from './targets.js';
@@ -47,17 +47,7 @@ serve<ServerApi>({
 
   async paced({ run, events, ratePerSec }): Promise<PublishResult> {
     const t = requireTarget();
-    const interval = 1000 / ratePerSec;
-    const publishStart = now();
-    // Bounded by count and by time (3x the nominal duration + 5 s).
-    const hardStop = publishStart + events * interval * 3 + 5000;
-    let i = 0;
-    while (i < events && now() < hardStop) {
-      const wait = publishStart + i * interval - now();
-      if (wait > 0) await sleep(wait);
-      while (i < events && publishStart + i * interval <= now()) t.publish(room, payload(run, i++, events));
-    }
-    return { publishStart, publishEnd: now(), published: i };
+    return publishPaced(events, ratePerSec, (i) => t.publish(room, payload(run, i, events)));
   },
 
   cpu() {

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import type { Switchyard } from '../../src/server/app.js';
 import { createSwitchyard } from '../../src/server/app.js';
 import { overridableFlags } from '../support/flags.js';
-import { now, serve, sleep } from './ipc.js';
+import { now, publishPaced, serve } from './ipc.js';
 import { benchPayload as payload } from './payload.js';
 import { FANOUT_PROGRESS_ID, type PublishResult, type StageReport, type SwitchServerApi } from './protocol.js';
 import { crawlRoom } from './targets.js';
@@ -51,17 +51,8 @@ serve<SwitchServerApi>({
 
   async paced({ run, events, ratePerSec }): Promise<PublishResult & { head: number }> {
     const s = requireServer();
-    const interval = 1000 / ratePerSec;
-    const publishStart = now();
-    // Bounded by count and by time (3x the nominal duration + 5 s).
-    const hardStop = publishStart + events * interval * 3 + 5000;
-    let i = 0;
-    while (i < events && now() < hardStop) {
-      const wait = publishStart + i * interval - now();
-      if (wait > 0) await sleep(wait);
-      while (i < events && publishStart + i * interval <= now()) s.hub.publish('crawl-progress', room, 'progress_update', payload(run, i++, events));
-    }
-    return { publishStart, publishEnd: now(), published: i, head: s.hub.head(room) };
+    const result = await publishPaced(events, ratePerSec, (i) => s.hub.publish('crawl-progress', room, 'progress_update', payload(run, i, events)));
+    return { ...result, head: s.hub.head(room) };
   },
 
   stageReport(): StageReport {

@@ -1,29 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReceivedRecord, SwitchyardClient } from '../../../src/client/index.js';
+import type { SwitchyardClient } from '../../../src/client/index.js';
 import type { ServiceId } from '../../../src/services/ids.js';
 import { crawlRoom } from '../../../src/services/crawl-progress/events.js';
 import { LOGS_ROOM } from '../../../src/services/mcp-logs/events.js';
 import { ADMIN_TOKEN, overridableFlags } from '../../support/flags.js';
 import { api, startServer, until, type TestServer } from '../../support/harness.js';
-import { SdkClients, recordUpgrades, setStage, summarize } from './sdk-support.js';
+import { SdkClients, recordUpgrades, sequenceGaps, setStage, summarize } from './sdk-support.js';
 
 const CRAWLS = ['drill-a', 'drill-b', 'drill-c'];
 const CLIENTS_PER_ROOM = 12;
-
-/** Every live event after the latest snapshot, contiguous and once: the zero-loss property, per client. */
-function gaps(received: readonly ReceivedRecord[]): string[] {
-  const problems: string[] = [];
-  let previous: number | undefined;
-  for (const record of received) {
-    if (record.snapshot) {
-      previous = record.seq;
-      continue;
-    }
-    if (previous !== undefined && record.seq !== previous + 1) problems.push(`${previous}→${record.seq} (${record.transport})`);
-    previous = record.seq;
-  }
-  return problems;
-}
 
 describe('mini drill: many SDK clients, stages flipping, connections cut', () => {
   let server: TestServer;
@@ -76,7 +61,7 @@ describe('mini drill: many SDK clients, stages flipping, connections cut', () =>
     await until(() => all.every(({ client, room }) => client.lastSeq === server.sy.hub.head(room)), 15_000, 'every client at its room head');
 
     for (const { client } of all) {
-      expect(gaps(client.journal.received), summarize(client)).toEqual([]);
+      expect(sequenceGaps(client.journal.received), summarize(client)).toEqual([]);
       // A switch cut mid-join is reported (and retried); nothing may be skipped or undecodable.
       expect(client.journal.warnings.filter((w) => w.code === 'SEQUENCE_GAP' || w.code === 'FRAME_UNDECODABLE'), summarize(client)).toEqual([]);
       expect(client.state.state).toBe('connected');
