@@ -56,4 +56,28 @@ describe('RoomHub', () => {
     expect(restarted.epoch('a')).not.toBe(reused);
     expect(await restarted.replay('a', 2, reused)).toMatchObject({ complete: false });
   });
+
+  it('holds a bounded history under steady traffic: by count per room and by age', async () => {
+    const time = { now: 0 };
+    const clock = (): number => time.now;
+    const log = new MemoryEventLog({ maxEvents: 100, maxAgeMs: 2_000 }, clock);
+    const hub = new RoomHub(log, { clock });
+    const held: number[] = [];
+    // 10 rooms, 100 events per simulated second each, for a simulated minute.
+    for (let second = 0; second < 60; second++) {
+      for (let tick = 0; tick < 100; tick++) {
+        time.now += 10;
+        for (let room = 0; room < 10; room++) publish(hub, `r${room}`, 1);
+      }
+      held.push(log.size().events);
+    }
+    expect(Math.max(...held)).toBeLessThanOrEqual(10 * 100);
+    expect(held.at(-1)).toBe(held[10]);
+    // Slow traffic is bounded by age instead: 1 event per second keeps 2 seconds' worth.
+    for (let i = 0; i < 10; i++) {
+      time.now += 1000;
+      publish(hub, 'slow', 1);
+    }
+    expect((await hub.replay('slow', 0)).events.length).toBeLessThanOrEqual(3);
+  });
 });
