@@ -89,21 +89,11 @@ export type ProjectCreationLegacyFrame =
   | { type: 'project_error'; data: ProjectProgress }
   | { type: 'ping' };
 
-/** A project as the legacy list stream sent it: no description, color or icon. */
-export interface ProjectListItem {
-  id: string;
-  title: string;
-  github_repo: string | null;
-  created_at: string;
-  updated_at: string;
-  prd: Record<string, unknown>;
-  docs: unknown[];
-  features: Record<string, unknown>;
-  data: Record<string, unknown>;
-  technical_sources: string[];
-  business_sources: string[];
-  pinned: boolean;
-}
+/**
+ * A project as the legacy list stream sent it: no description, color or icon
+ * (the wire's key order is the encoder's business, not the type's).
+ */
+export type ProjectListItem = Omit<ProjectRecord, 'description' | 'color' | 'icon'>;
 
 /** Legacy frames of `/api/projects/stream`. */
 export type ProjectsListLegacyFrame =
