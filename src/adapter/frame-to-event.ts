@@ -30,6 +30,11 @@ export function frameToEvent(plan: ServicePlan, raw: string, params: Readonly<Re
   } catch {
     return { ok: false, error: new SwitchyardError('INVALID_PAYLOAD', `${plan.service}: frame is not JSON`) };
   }
+  return decodeFrame(plan, frame, params);
+}
+
+/** `frameToEvent` on a frame already parsed (the SDK parses once to take off its opt-in fields). */
+export function decodeFrame(plan: ServicePlan, frame: unknown, params: Readonly<Record<string, string>> = {}): Decoded {
   if (isControlFrame(plan, frame)) return { ok: true, events: [] };
   for (const mapping of plan.events) {
     if (!mapping.decode || mapping.frame === null) continue;

@@ -52,9 +52,7 @@ async function joinWithResume(hub: RoomHub, plan: ServicePlan, client: EventClie
   const room = roomName(plan, rest);
   if (!room) return stamped(await handler(client, forHandler));
   const replay = await hub.replay(room, since, typeof epoch === 'string' ? epoch : undefined);
-  const head = hub.head(room);
-  const resumable = replay.complete && (replay.events.at(-1)?.seq ?? since) === head;
-  if (!resumable) {
+  if (!hub.reachesHead(room, since, replay)) {
     const ack = await handler(client, forHandler);
     return ack.ok ? stamped({ ...ack, resumed: false }) : ack;
   }

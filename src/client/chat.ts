@@ -4,6 +4,7 @@ import type { FetchLike } from './discovery.js';
 import { newId } from './ids.js';
 import type { Link } from './link.js';
 import { Outbox } from './outbox.js';
+import { record } from './records.js';
 import type { TransportKind } from './types.js';
 
 /** Options of one chat send. */
@@ -37,10 +38,6 @@ export interface ChatSenderOptions {
   fetch: FetchLike;
   /** The client's current link, or undefined while offline. */
   link: () => Link | undefined;
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
 }
 
 /**

@@ -174,8 +174,9 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
 
   /**
    * agent-chat only: send a user message. Queued while offline (bounded by
-   * `outboxLimit`) and retried with the same id until acknowledged on
-   * Socket.IO; on legacy sent once over REST. Resolves when acknowledged.
+   * `outboxLimit`) and retried with the same id until acknowledged, on
+   * Socket.IO or over the legacy REST route; the server stores an id once.
+   * Resolves when acknowledged.
    *
    * @example
    * const { id } = await chat.sendMessage('hello');

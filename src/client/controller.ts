@@ -35,8 +35,8 @@ export interface ControllerSink {
   warning(warning: ClientWarning): void;
   /** One event that passed dedupe; `payload.seq` is set. */
   deliver(event: string, payload: Record<string, unknown>, record: ReceivedRecord): void;
-  /** A link became active (the outbox may drain); `resumed` when its join replayed every missed event. */
-  connected(resumed: boolean): void;
+  /** A link became active (the outbox may drain). */
+  connected(): void;
 }
 
 function endOf(error: unknown): LinkEnd {
@@ -138,21 +138,10 @@ export class Controller {
       return;
     }
     this.#pending = undefined;
+    // A stage flip between discovery and a legacy open needs nothing here: the
+    // server sends an opted-in session a stage notice when it opens (or
+    // attaches) on the Socket.IO side.
     this.#adopt(link, ready, since);
-    if (hint === undefined && kind === 'legacy') void this.#confirmLegacy(link);
-  }
-
-  /**
-   * Close the race between discovery and the legacy open: a stage flip in
-   * between opens the session already on the Socket.IO side, and the server
-   * sends stage notices only on changes. Asking once more, now that the
-   * session exists, covers it: a later flip sends a notice.
-   */
-  async #confirmLegacy(link: Link): Promise<void> {
-    if (!this.#options.transports.includes('socketio')) return;
-    const { url, plan, clientId, discoveryTimeoutMs, fetch } = this.#options;
-    const found = await discover(fetch, url, plan.service, clientId, discoveryTimeoutMs).catch(() => undefined);
-    if (found?.transport === 'socketio') this.#onNotice(link, 'socketio');
   }
 
   /** A link joined: make it current, retire the previous one, then let its buffered events through. */
@@ -181,7 +170,7 @@ export class Controller {
       end: (end) => this.#onEnd(link, end),
     });
     flushing = false;
-    if (this.#current === link) this.#sink.connected(resumed);
+    if (this.#current === link) this.#sink.connected();
   }
 
   /**

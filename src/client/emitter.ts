@@ -40,10 +40,6 @@ export class TypedEmitter<Events extends EventMap<Events>> {
     return this.on(event, wrapper);
   }
 
-  protected listenerCount(event: keyof Events): number {
-    return this.#listeners.get(event)?.size ?? 0;
-  }
-
   protected emitEvent<E extends keyof Events>(event: E, payload: Parameters<Events[E]>[0]): void {
     this.#dispatch(event, payload);
   }

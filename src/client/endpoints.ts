@@ -2,25 +2,22 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import { roomName } from '../adapter/room-name.js';
 import { render } from '../adapter/template.js';
 import type { Discovery } from '../server/discovery-routes.js';
-import type { TransportKind } from './types.js';
 
 /** Where a service lives on both transports (from discovery, else from the plan). */
 export interface Endpoints {
   namespace: string;
   socketIoPath: string;
   legacyPath: string;
-  /** What discovery said serves this client; undefined when discovery was not asked. */
-  transport: TransportKind | undefined;
 }
 
 /** Endpoints as the plan knows them, for switching without asking discovery. */
 export function planEndpoints(plan: ServicePlan, socketIoPath: string): Endpoints {
-  return { namespace: plan.socketio.namespace, socketIoPath, legacyPath: plan.legacy.path, transport: undefined };
+  return { namespace: plan.socketio.namespace, socketIoPath, legacyPath: plan.legacy.path };
 }
 
 /** Endpoints as discovery answered them for this client. */
 export function discoveryEndpoints(discovery: Discovery): Endpoints {
-  return { namespace: discovery.namespace, socketIoPath: discovery.socketIoPath, legacyPath: discovery.legacyPath, transport: discovery.transport };
+  return { namespace: discovery.namespace, socketIoPath: discovery.socketIoPath, legacyPath: discovery.legacyPath };
 }
 
 /** `GET /api/switchyard/discover?service=&clientId=` on `base`. */

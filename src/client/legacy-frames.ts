@@ -1,6 +1,7 @@
-import { frameToEvent, type DecodedEvent } from '../adapter/frame-to-event.js';
+import { decodeFrame, type DecodedEvent } from '../adapter/frame-to-event.js';
 import type { ServicePlan } from '../adapter/plan-schema.js';
-import { isErrorCode, type ErrorCode, type SwitchyardError } from '../errors/catalogue.js';
+import { SwitchyardError, isErrorCode, type ErrorCode } from '../errors/catalogue.js';
+import { record, stringField } from './records.js';
 
 /** What one legacy text frame means to the SDK. */
 export type LegacyFrame =
@@ -17,29 +18,26 @@ export type LegacyFrame =
   /** Not JSON, or no mapping row matched. */
   | { kind: 'invalid'; error: SwitchyardError };
 
-function stringField(record: Record<string, unknown>, key: string): string | undefined {
-  const value = record[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /** Switchyard's own frames (opt-in notices and the refusal hint); undefined for anything else. */
-function readSwitchyardFrame(record: Record<string, unknown>): LegacyFrame | undefined {
-  switch (record.type) {
+function readSwitchyardFrame(fields: Record<string, unknown>): LegacyFrame | undefined {
+  switch (fields.type) {
     case 'switchyard_resume':
-      if (typeof record.resumed === 'boolean' && typeof record.seq === 'number') return { kind: 'resume', resumed: record.resumed, seq: record.seq, epoch: stringField(record, 'epoch') };
+      if (typeof fields.resumed === 'boolean' && typeof fields.seq === 'number') return { kind: 'resume', resumed: fields.resumed, seq: fields.seq, epoch: stringField(fields, 'epoch') };
       return undefined;
-    case 'switchyard_event':
+    case 'switchyard_event': {
       // A room event the legacy wire has no frame for, in the Socket.IO shape.
-      if (typeof record.event !== 'string' || typeof record.seq !== 'number' || record.payload === null || typeof record.payload !== 'object') return undefined;
-      return { kind: 'events', events: [{ event: record.event, payload: record.payload as Record<string, unknown> }], seq: record.seq };
+      const payload = record(fields.payload);
+      if (typeof fields.event !== 'string' || typeof fields.seq !== 'number' || !payload) return undefined;
+      return { kind: 'events', events: [{ event: fields.event, payload }], seq: fields.seq };
+    }
     case 'switchyard_stage': {
-      const stage = stringField(record, 'stage');
-      return stage === undefined ? undefined : { kind: 'stage', stage, namespace: stringField(record, 'namespace'), path: stringField(record, 'path') };
+      const stage = stringField(fields, 'stage');
+      return stage === undefined ? undefined : { kind: 'stage', stage, namespace: stringField(fields, 'namespace'), path: stringField(fields, 'path') };
     }
     case 'error':
       // test-execution has its own `{"type":"error","message","timestamp"}` frames; only a catalogued `code` marks Switchyard's.
-      if (!isErrorCode(record.code)) return undefined;
-      return { kind: 'error', code: record.code, message: stringField(record, 'message') ?? record.code, namespace: stringField(record, 'namespace'), path: stringField(record, 'path') };
+      if (!isErrorCode(fields.code)) return undefined;
+      return { kind: 'error', code: fields.code, message: stringField(fields, 'message') ?? fields.code, namespace: stringField(fields, 'namespace'), path: stringField(fields, 'path') };
     default:
       return undefined;
   }
@@ -57,21 +55,21 @@ export function readLegacyFrame(plan: ServicePlan, raw: string, params: Readonly
   try {
     parsed = JSON.parse(raw);
   } catch {
-    parsed = undefined;
+    return { kind: 'invalid', error: new SwitchyardError('INVALID_PAYLOAD', `${plan.service}: frame is not JSON`) };
   }
-  let text = raw;
+  let frame = parsed;
   let seq: number | undefined;
-  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
-    const record = parsed as Record<string, unknown>;
-    const own = readSwitchyardFrame(record);
+  const fields = record(parsed);
+  if (fields) {
+    const own = readSwitchyardFrame(fields);
     if (own) return own;
-    if (typeof record.seq === 'number') {
-      const { seq: found, ...rest } = record;
+    if (typeof fields.seq === 'number') {
+      const { seq: found, ...rest } = fields;
       seq = found as number;
-      text = JSON.stringify(rest);
+      frame = rest;
     }
   }
-  const decoded = frameToEvent(plan, text, params);
+  const decoded = decodeFrame(plan, frame, params);
   if (!decoded.ok) return { kind: 'invalid', error: decoded.error };
   const events = decoded.events.filter((e) => e.event !== '$join_ack');
   return events.length === 0 ? { kind: 'control' } : { kind: 'events', events, seq };

@@ -1,4 +1,5 @@
 import { isErrorCode } from '../errors/catalogue.js';
+import { record } from './records.js';
 import { BufferedLink, LinkEndError, linkEnd, type LinkEnd, type Ready } from './link.js';
 import { AckTimeout, ConnectFailure, SocketIoTransport } from './transports/socketio-transport.js';
 
@@ -17,10 +18,6 @@ export interface SocketIoLinkOptions {
 /** Switchyard's own Socket.IO events (not service events). */
 const STAGE_NOTICE = 'switchyard:stage';
 const REFUSED_NOTICE = 'switchyard:refused';
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
 /** A refusal's `err.data` / notice payload → how the link ends. */
 function endFromData(data: unknown, fallbackMessage: string): LinkEnd {

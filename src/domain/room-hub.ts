@@ -170,6 +170,15 @@ export class RoomHub {
   }
 
   /**
+   * Whether `replay` (asked after `afterSeq`) brings a client exactly to the
+   * room's head now. Call it in the tick that subscribes the client: a publish
+   * after the replay was read makes it stale, and the client gets a snapshot.
+   */
+  reachesHead(room: string, afterSeq: number, replay: ReplayResult): boolean {
+    return replay.complete && (replay.events.at(-1)?.seq ?? afterSeq) === this.head(room);
+  }
+
+  /**
    * Forget a room whose entity was cleaned up; a later resume gets a snapshot.
    * The sequence restarts only when nobody is subscribed: a connection still
    * in the room would otherwise filter a reused entity's new events as old.

@@ -141,18 +141,7 @@ export class StageController {
     }
 
     let legacySwitched = 0;
-    for (const session of this.#legacySessions()) {
-      const stage = this.stageFor(session.service, session.identity);
-      const { mode, shadow } = legacyModeFor(stage);
-      if (session.mode !== mode || session.shadow !== shadow) {
-        if (session.mode !== mode) {
-          const plan = plans.get(session.service)!;
-          session.notifyStage(stage, plan.socketio.namespace, this.#options.socketIoPath);
-        }
-        session.switchMode(mode, shadow);
-        legacySwitched++;
-      }
-    }
+    for (const session of this.#legacySessions()) if (this.reconcile(session)) legacySwitched++;
 
     let socketIoDisconnected = 0;
     for (const [service, namespace] of this.#namespaces) {
@@ -167,6 +156,23 @@ export class StageController {
     }
     this.#lastSwitch = { at: this.#options.clock(), durationMs: performance.now() - started, legacySwitched, socketIoDisconnected };
     return this.#lastSwitch;
+  }
+
+  /**
+   * Serve one legacy session from the side its stage says now; true if it
+   * moved. Also called when a session attaches: the stage may have changed
+   * while its opening was awaited, before `reevaluate` could see it.
+   */
+  reconcile(session: LegacySession): boolean {
+    const stage = this.stageFor(session.service, session.identity);
+    const { mode, shadow } = legacyModeFor(stage);
+    if (session.mode === mode && session.shadow === shadow) return false;
+    if (session.mode !== mode) {
+      const plan = this.#options.plans.get(session.service)!;
+      session.notifyStage(stage, plan.socketio.namespace, this.#options.socketIoPath);
+    }
+    session.switchMode(mode, shadow);
+    return true;
   }
 
   close(): void {

@@ -205,7 +205,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     // From here to the subscription everything runs in one tick, so the
     // replay (or snapshot) and the live events that follow are contiguous.
     const head = room ? hub.head(room) : 0;
-    const resumable = replay !== undefined && replay.complete && (replay.events.at(-1)?.seq ?? since) === head;
+    const resumable = replay !== undefined && room !== undefined && hub.reachesHead(room, since, replay);
     if (resumable && room) {
       session.resume(room, since, replay.events);
       session.notifyResume(true, head, hub.epoch(room));
@@ -277,7 +277,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       },
     });
     // `sessions` is what stages switch; a legacy-only endpoint must never be switched.
-    if (!extra) sessions.add(session);
+    if (!extra) {
+      sessions.add(session);
+      stages?.reconcile(session);
+    }
     metrics.legacyConnections.inc({ service });
     session.attach(legacySocket);
     if (heartbeatMs !== undefined) sweep.add(heartbeatMs, session);

@@ -54,7 +54,6 @@ export class AckTimeout extends Error {
 export class SocketIoTransport {
   readonly #socket: Socket<WireListenEvents, WireEmitEvents>;
   readonly #callbacks: SocketIoCallbacks;
-  #opened = false;
   #closedByUs = false;
   // Settles a pending open() (close() during connect must not leave it waiting for its timeout).
   #settleOpen: ((error?: Error) => void) | undefined;
@@ -87,7 +86,6 @@ export class SocketIoTransport {
         } else resolve();
       };
       const onConnect = (): void => {
-        this.#opened = true;
         socket.on('disconnect', (reason) => {
           if (!this.#closedByUs) this.#callbacks.onClose(reason, reason === 'io server disconnect');
         });
@@ -101,10 +99,6 @@ export class SocketIoTransport {
       this.#settleOpen = done;
       socket.connect();
     });
-  }
-
-  get opened(): boolean {
-    return this.#opened;
   }
 
   /** Emit with an acknowledgement; rejects with AckTimeout when none arrives within `timeoutMs`. */

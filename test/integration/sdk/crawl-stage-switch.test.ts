@@ -61,7 +61,7 @@ describe('SDK on crawl-progress follows the stage', () => {
     expect(client.journal.states.map((s) => s.state)).toEqual(['connecting', 'connected', 'switching', 'connected', 'switching', 'connected']);
   });
 
-  it('a stage flip between discovery and the legacy open still moves the client (no notice is sent for it)', async () => {
+  it('a stage flip between discovery and the legacy open still moves the client: the server notices it at open', async () => {
     await setStage(server, 'crawl-progress', 'socketio');
     let calls = 0;
     // The first discovery answer predates the flip: it still says legacy.

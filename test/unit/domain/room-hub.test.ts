@@ -21,6 +21,10 @@ describe('RoomHub', () => {
     expect(replay).toMatchObject({ complete: true });
     expect(replay.events.map((e) => e.seq)).toEqual([2, 3]);
     expect(await hub.replay('a', 3)).toEqual({ events: [], complete: true });
+    // A replay read before a publish no longer reaches the head: the client gets a snapshot instead.
+    expect(hub.reachesHead('a', 1, replay)).toBe(true);
+    publish(hub, 'a', 1);
+    expect(hub.reachesHead('a', 1, replay)).toBe(false);
   });
 
   it('says a resume is incomplete when history was trimmed by count or age, or the client is ahead', async () => {
