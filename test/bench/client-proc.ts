@@ -7,7 +7,7 @@
  */
 import { io as ioClient } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import { now, serve, sleep } from './ipc.js';
+import { now, serve, sleep, whenOpen, withTimeout } from './ipc.js';
 import type { BenchStamp, ClientApi, ClientKind, DeliveryStats } from './protocol.js';
 import { summarize } from './stats.js';
 
@@ -115,14 +115,6 @@ function group(name: string): Group {
   return g;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: timeout after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 const STAMP = /"bench":\{"r":(\d+),"i":(\d+),"t":([0-9.e+]+)\}/;
 
 /** One legacy client on `/api/crawl-progress/:id`; resolves on open with its closer. */
@@ -144,15 +136,7 @@ function openLegacy(url: string, index: number, recorder: Recorder, timeoutMs: n
     else ws.terminate();
     await withTimeout(closed, 2000, 'legacy close').catch(() => ws.terminate());
   };
-  const opened = new Promise<() => Promise<void>>((resolve, reject) => {
-    ws.once('open', () => resolve(close));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`legacy handshake refused: ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-  return withTimeout(opened, timeoutMs, `legacy connect ${url}`).catch((error: unknown) => {
-    ws.terminate();
-    throw error;
-  });
+  return whenOpen(ws, url, timeoutMs).then(() => close);
 }
 
 /** One Socket.IO client on `/crawl`, joined to the crawl's room (ack awaited). */

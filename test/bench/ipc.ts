@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { WebSocket } from 'ws';
 
 /**
  * A tiny typed request/response layer over the `child_process` IPC channel.
@@ -157,4 +158,26 @@ export async function publishPaced(events: number, ratePerSec: number, publish: 
     while (i < events && publishStart + i * interval <= now()) publish(i++);
   }
   return { publishStart, publishEnd: now(), published: i };
+}
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timeout after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A legacy `ws` client's handshake: resolves on open; a refusal, an error or `timeoutMs` rejects and terminates it. */
+export function whenOpen(ws: WebSocket, url: string, timeoutMs: number): Promise<void> {
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`legacy handshake refused: ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+  return withTimeout(opened, timeoutMs, `legacy connect ${url}`).catch((error: unknown) => {
+    ws.terminate();
+    throw error;
+  });
 }

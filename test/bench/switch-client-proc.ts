@@ -18,7 +18,7 @@
  */
 import { WebSocket } from 'ws';
 import { connect, type SwitchyardClient, type TransportKind } from '../../src/client/index.js';
-import { now, serve, sleep } from './ipc.js';
+import { now, serve, sleep, whenOpen, withTimeout } from './ipc.js';
 import type { HeadCheck, ResumeObservation, SwitchClientApi, SwitchObservation, SwitchStage } from './protocol.js';
 
 interface RawClient {
@@ -58,14 +58,6 @@ let resyncBaseline = 0;
 
 const SEQ_AT_END = /,"seq":(\d+)\}$/;
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: timeout after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Poll `done` every 10 ms until true or `timeoutMs` elapsed (bounded); resolves with the last answer. */
 async function pollUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -98,15 +90,7 @@ function openRaw(base: string, progressId: string, index: number, timeoutMs: num
     }
     c.lastSeq = Math.max(seq, c.lastSeq ?? 0);
   });
-  const opened = new Promise<RawClient>((resolve, reject) => {
-    ws.once('open', () => resolve(c));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`legacy handshake refused: ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-  return withTimeout(opened, timeoutMs, `legacy connect ${url}`).catch((error: unknown) => {
-    ws.terminate();
-    throw error;
-  });
+  return whenOpen(ws, url, timeoutMs).then(() => c);
 }
 
 function openSdk(url: string, progressId: string, index: number): SdkEntry {
