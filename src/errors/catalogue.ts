@@ -34,6 +34,13 @@ export const ERRORS = {
   STAGE_CHANGED: { closeCode: 4509, httpStatus: 503, expose: true, retry: true, summary: 'The service moved to the other transport; reconnect as data.fallback_url says.' },
   SHUTTING_DOWN: { closeCode: 1001, httpStatus: 503, expose: true, retry: true, summary: 'The server is going away; reconnect with backoff.' },
   INTERNAL: { closeCode: 1011, httpStatus: 500, expose: false, retry: true, summary: 'An unexpected server error.' },
+  MALFORMED_REQUEST: { closeCode: 4400, httpStatus: 400, expose: true, retry: false, summary: 'An HTTP request or upgrade whose target cannot be parsed (bad percent-escape, not a path).' },
+  FORBIDDEN_ORIGIN: { closeCode: 4403, httpStatus: 403, expose: true, retry: false, summary: 'The request\'s Origin is not in the allowlist.' },
+  METHOD_NOT_ALLOWED: { closeCode: 4405, httpStatus: 405, expose: true, retry: false, summary: 'The route exists but not for this HTTP method (the Allow header lists the ones it takes).' },
+  UNSUPPORTED_MEDIA_TYPE: { closeCode: 4415, httpStatus: 415, expose: true, retry: false, summary: 'A request body that is not JSON (Content-Type must be application/json).' },
+  RATE_LIMITED: { closeCode: 4529, httpStatus: 429, expose: true, retry: true, summary: 'Too many messages or requests per second from this connection, address or producer; slow down (Retry-After says when).' },
+  TOO_MANY_CONNECTIONS: { closeCode: 4530, httpStatus: 429, expose: true, retry: true, summary: 'This remote address holds as many connections as it may; retry later with backoff.' },
+  CAPACITY_EXCEEDED: { closeCode: 4531, httpStatus: 429, expose: true, retry: true, summary: 'A bounded store is full (live entities per service); retry when some have finished.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
