@@ -64,7 +64,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   const publicCors = cors({ origin: (ctx) => ctx.get('origin') || '*' });
   app.use((ctx, next) => (ctx.path.startsWith('/api/admin') ? next() : publicCors(ctx, next)));
   // Before the body parser: a flood is refused without reading its bodies.
-  if (options.producerLimiter) app.use(producerLimit(options.producerLimiter));
+  if (options.producerLimiter) app.use(producerLimit(options.producerLimiter, () => options.metrics.flowRefusals.inc({ code: 'RATE_LIMITED', transport: 'rest' })));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.limits.restMaxBody, encoding: 'utf-8' }));
 
   router.get('/health', (ctx) => {

@@ -102,6 +102,8 @@ describe('producer requests per second', () => {
     expect(statuses.filter((s) => s === 201).length).toBeLessThan(200);
     expect(limited?.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
     expect(await limited?.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    const refusals = await server.sy.metrics.flowRefusals.get();
+    expect(refusals.values.find((v) => v.labels.transport === 'rest')?.value).toBe(statuses.filter((s) => s === 429).length);
     // Another producer credential has its own bucket; reads are not limited.
     expect((await post({ authorization: 'Bearer other-producer' })).status).toBe(201);
     expect((await api(url, 'GET', '/health')).status).toBe(200);
