@@ -53,6 +53,12 @@ async function main(): Promise<void> {
   const sy = await createSwitchyard({
     planDir: config.planDir, logger, flags, adminToken: config.adminToken,
     retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs },
+    limits: {
+      connectionsPerAddress: config.connectionsPerAddress, socketIoHardBuffer: config.socketIoHardBuffer,
+      messagesPerSecond: config.messagesPerSecond, messageBurst: 2 * config.messagesPerSecond,
+      producerRequestsPerSecond: config.producerRequestsPerSecond, producerBurst: 2 * config.producerRequestsPerSecond,
+    },
+    trustedProxies: config.trustedProxies,
   });
   const address = await sy.listen(config.port, config.host);
   const stops = config.demo ? [...sy.modules.values()].flatMap((m) => (m.demo ? [m.demo()] : [])) : [];

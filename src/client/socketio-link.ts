@@ -1,4 +1,5 @@
 import { isErrorCode } from '../errors/catalogue.js';
+import { isRetryable } from './codes.js';
 import { record } from './records.js';
 import { BufferedLink, LinkEndError, linkEnd, type LinkEnd, type Ready } from './link.js';
 import { AckTimeout, ConnectFailure, SocketIoTransport } from './transports/socketio-transport.js';
@@ -109,7 +110,12 @@ export class SocketIoLink extends BufferedLink {
   #onEvent(event: string, payload: unknown): void {
     if (event === STAGE_NOTICE || event === REFUSED_NOTICE) {
       const end = endFromData(payload, event);
-      if (end.hint === undefined) return;
+      // A retryable refusal (RATE_LIMITED, SLOW_CONSUMER) precedes a disconnect:
+      // the end carries its code, and the client reconnects and resumes.
+      if (end.hint === undefined) {
+        if (isRetryable(end.code)) this.#notice = end;
+        return;
+      }
       this.#notice = end;
       // On STAGE_CHANGED the server disconnects right after; the end carries the hint.
       this.reportNotice(end.hint, end.stage ?? '');

@@ -30,6 +30,7 @@ import { createHttpApp } from './http-app.js';
 import { compileRoute, legacyClientIdentity, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
 import { compileExtraRoutes, matchExtraRoute, type ExtraLegacyRoute } from './extra-legacy-routes.js';
 import { Metrics } from './metrics.js';
+import { createFlowControl } from './flow-control.js';
 import { rejectUpgrade } from './reject-upgrade.js';
 
 /** Options of `createSwitchyard`. Every one has a default that serves the README's quick start. */
@@ -69,6 +70,12 @@ export interface SwitchyardOptions {
   flags?: FlagSource;
   /** Bearer token of the admin API (`/api/admin/*`). Without one the admin API answers 401 to everyone. */
   adminToken?: string;
+  /**
+   * Proxies (addresses or CIDR ranges, e.g. `10.0.0.0/8`) whose
+   * `X-Forwarded-For` names the client, for the per-address limits. Default
+   * none: the TCP peer is the client, and the header is ignored.
+   */
+  trustedProxies?: readonly string[];
 }
 
 export interface Switchyard {
@@ -101,6 +108,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   // Domains read time through the hub, so it can hold one instant for shadow comparisons.
   const modules = createServiceModules({ hub, clock: hub.clock, logger, plans });
   const metrics = new Metrics(hub);
+  const flow = createFlowControl({ limits, trustedProxies: options.trustedProxies, metrics, logger });
   const sweep = new HeartbeatSweep();
   const sessions = new Set<LegacySession>();
   const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
@@ -128,13 +136,14 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const admit: AdmitSocket | undefined = stages ? (service, socket) => stages.admitSocket(service, socket) : options.admitSocket;
   const namespaces = bridgeSocketIo({ io, hub, modules, plans, logger, admit, metrics });
   stages?.bind(() => sessions.values(), namespaces);
+  flow.guardSocketIo(engine, namespaces.values());
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.legacyMaxPayload, perMessageDeflate: false });
   let listening = false;
   let closing = false;
 
   const httpApp = createHttpApp({
-    plans, modules, metrics, limits,
+    plans, modules, metrics, limits, producerLimiter: flow.producers,
     isReady: () => listening && !closing,
     flagStatus: () => stages?.flags.status(),
     extend: (router) => {
@@ -160,6 +169,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     if (closing) return rejectUpgrade(socket, 503, { error: { code: 'SHUTTING_DOWN', message: 'server is shutting down' } });
     const url = new URL(req.url ?? '/', 'http://switchyard.invalid');
     if (url.pathname.startsWith(socketIoPath)) return engine.handleUpgrade(req, socket, head);
+    if (!flow.admitUpgrade(req, socket)) return;
     const extra = matchExtraRoute(extraRoutes, url);
     if (extra) return openExtraLegacy(extra.extra, extra.params, req, url, socket, head);
     const found = matchLegacyRoute(routes, url);
@@ -264,8 +274,12 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     const legacySocket = new LegacySocket(ws, limits, {
       onText: (text) => session.receive(text),
       onSlowConsumer: (buffered) => {
-        metrics.slowConsumers.inc({ service });
+        metrics.slowConsumers.inc({ service, transport: 'legacy' });
         session.logger.warn({ buffered }, 'closing slow legacy consumer');
+      },
+      onRateLimited: (closed) => {
+        metrics.flowRefusals.inc({ code: 'RATE_LIMITED', transport: 'legacy' });
+        if (closed) session.logger.warn('legacy client closed for flooding');
       },
       onClose: (code) => {
         session.close();

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_RETENTION } from '../domain/event-log.js';
+import { DEFAULT_LIMITS } from '../transport/limits.js';
 
 /** Everything the CLI can be told, from flags or the environment (flags win). */
 export interface CliConfig {
@@ -17,6 +18,12 @@ export interface CliConfig {
   /** Room history kept for resume: events per room and age. */
   historyEvents: number;
   historyMs: number;
+  /** Flow limits (0 = unlimited) and the proxies whose X-Forwarded-For is trusted. */
+  connectionsPerAddress: number;
+  messagesPerSecond: number;
+  producerRequestsPerSecond: number;
+  socketIoHardBuffer: number;
+  trustedProxies: string[];
 }
 
 function integer(name: string, min: number, max: number): (value: string) => number {
@@ -45,10 +52,15 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     .option('--log-level <level>', 'pino level (LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
     .option('--history-events <n>', 'events kept per room for resume (SWITCHYARD_HISTORY_EVENTS)', integer('history-events', 1, 1_000_000), Number(env.SWITCHYARD_HISTORY_EVENTS ?? DEFAULT_RETENTION.maxEvents))
     .option('--history-ms <ms>', 'age of the oldest event kept for resume (SWITCHYARD_HISTORY_MS)', integer('history-ms', 1000, 86_400_000), Number(env.SWITCHYARD_HISTORY_MS ?? DEFAULT_RETENTION.maxAgeMs))
+    .option('--connections-per-address <n>', 'open connections per client address, both transports; 0 = unlimited (SWITCHYARD_CONNECTIONS_PER_ADDRESS)', integer('connections-per-address', 0, 10_000_000), Number(env.SWITCHYARD_CONNECTIONS_PER_ADDRESS ?? DEFAULT_LIMITS.connectionsPerAddress))
+    .option('--messages-per-second <n>', 'messages per second per connection, burst twice that; 0 = unlimited (SWITCHYARD_MESSAGES_PER_SECOND)', integer('messages-per-second', 0, 1_000_000), Number(env.SWITCHYARD_MESSAGES_PER_SECOND ?? DEFAULT_LIMITS.messagesPerSecond))
+    .option('--producer-rps <n>', 'producer REST requests per second per address or credential, burst twice that; 0 = unlimited (SWITCHYARD_PRODUCER_RPS)', integer('producer-rps', 0, 10_000_000), Number(env.SWITCHYARD_PRODUCER_RPS ?? DEFAULT_LIMITS.producerRequestsPerSecond))
+    .option('--socketio-hard-buffer <bytes>', 'bytes queued to one Socket.IO client before it is cut as a slow consumer (SWITCHYARD_SOCKETIO_HARD_BUFFER)', integer('socketio-hard-buffer', 64 * 1024, 1024 * 1024 * 1024), Number(env.SWITCHYARD_SOCKETIO_HARD_BUFFER ?? DEFAULT_LIMITS.socketIoHardBuffer))
+    .option('--trusted-proxies <list>', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (SWITCHYARD_TRUSTED_PROXIES)', env.SWITCHYARD_TRUSTED_PROXIES ?? '')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.parse([...argv], { from: 'user' });
-  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number }>();
+  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; connectionsPerAddress: number; messagesPerSecond: number; producerRps: number; socketioHardBuffer: number; trustedProxies: string }>();
   return {
     port: o.port,
     host: o.host,
@@ -64,5 +76,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     logLevel: o.logLevel,
     historyEvents: o.historyEvents,
     historyMs: o.historyMs,
+    connectionsPerAddress: o.connectionsPerAddress,
+    messagesPerSecond: o.messagesPerSecond,
+    producerRequestsPerSecond: o.producerRps,
+    socketIoHardBuffer: o.socketioHardBuffer,
+    trustedProxies: o.trustedProxies.split(',').map((part) => part.trim()).filter(Boolean),
   };
 }

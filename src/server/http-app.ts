@@ -10,6 +10,8 @@ import type { ServiceId } from '../services/ids.js';
 import type { ServiceModule } from '../services/service-module.js';
 import type { Limits } from '../transport/limits.js';
 import type { Metrics } from './metrics.js';
+import type { ProducerRateLimiter } from '../transport/producer-rate-limit.js';
+import { producerLimit } from './producer-limit-middleware.js';
 
 export interface HttpAppOptions {
   plans: ReadonlyMap<ServiceId, ServicePlan>;
@@ -21,6 +23,8 @@ export interface HttpAppOptions {
   flagStatus?: () => FlagSourceStatus | undefined;
   /** More routes (admin API, console) mounted by the caller. */
   extend?: (router: Router) => void;
+  /** Producer requests per second (429 RATE_LIMITED over it). Default: unlimited. */
+  producerLimiter?: ProducerRateLimiter;
 }
 
 /**
@@ -59,6 +63,8 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   // (cors in app.ts). Not the admin API: it is for operators and scripts.
   const publicCors = cors({ origin: (ctx) => ctx.get('origin') || '*' });
   app.use((ctx, next) => (ctx.path.startsWith('/api/admin') ? next() : publicCors(ctx, next)));
+  // Before the body parser: a flood is refused without reading its bodies.
+  if (options.producerLimiter) app.use(producerLimit(options.producerLimiter, () => options.metrics.flowRefusals.inc({ code: 'RATE_LIMITED', transport: 'rest' })));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.limits.restMaxBody, encoding: 'utf-8' }));
 
   router.get('/health', (ctx) => {

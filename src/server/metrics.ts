@@ -10,18 +10,20 @@ export class Metrics {
   readonly registry = new Registry();
   readonly legacyConnections: Gauge<'service'>;
   readonly socketIoConnections: Gauge<'service'>;
-  readonly slowConsumers: Counter<'service'>;
+  readonly slowConsumers: Counter<'service' | 'transport'>;
   readonly shadowComparisons: Counter<'service' | 'result'>;
   readonly stageChanges: Counter<'service' | 'to'>;
+  readonly flowRefusals: Counter<'code' | 'transport'>;
   #connectionIds = 0;
 
   constructor(hub: RoomHub) {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
     this.legacyConnections = new Gauge({ name: 'switchyard_legacy_connections', help: 'Open legacy WebSocket connections', labelNames: ['service'], registers: [this.registry] });
     this.socketIoConnections = new Gauge({ name: 'switchyard_socketio_connections', help: 'Open Socket.IO connections', labelNames: ['service'], registers: [this.registry] });
-    this.slowConsumers = new Counter({ name: 'switchyard_slow_consumers_total', help: 'Legacy sockets closed for not reading', labelNames: ['service'], registers: [this.registry] });
+    this.slowConsumers = new Counter({ name: 'switchyard_slow_consumers_total', help: 'Sockets closed for not reading (SLOW_CONSUMER)', labelNames: ['service', 'transport'], registers: [this.registry] });
     this.shadowComparisons = new Counter({ name: 'switchyard_shadow_comparisons_total', help: 'Shadow-mode frame comparisons', labelNames: ['service', 'result'], registers: [this.registry] });
     this.stageChanges = new Counter({ name: 'switchyard_stage_changes_total', help: 'Effective stage changes', labelNames: ['service', 'to'], registers: [this.registry] });
+    this.flowRefusals = new Counter({ name: 'switchyard_flow_refusals_total', help: 'Messages, requests and connections refused by a flow limit (RATE_LIMITED, TOO_MANY_CONNECTIONS)', labelNames: ['code', 'transport'], registers: [this.registry] });
     new Gauge({
       name: 'switchyard_events_published_total', help: 'Room events published', registers: [this.registry],
       collect() {

@@ -1,6 +1,9 @@
 import type { WebSocket } from 'ws';
+import { SwitchyardError } from '../errors/catalogue.js';
+import { toClose } from '../errors/surfaces.js';
 import { decideSend, type FrameKind } from './backpressure.js';
 import type { Limits } from './limits.js';
+import { MessageRateLimiter } from './rate-limit.js';
 
 /** What the socket reports. It never decides what a frame means. */
 export interface LegacySocketCallbacks {
@@ -8,6 +11,8 @@ export interface LegacySocketCallbacks {
   onClose(code: number, reason: string): void;
   /** Closed for not reading: the owner records it (metrics, logs). */
   onSlowConsumer(bufferedAmount: number): void;
+  /** A frame over the message rate was dropped (`closed`: and the socket closed for flooding). */
+  onRateLimited?(closed: boolean): void;
 }
 
 /**
@@ -25,7 +30,19 @@ export class LegacySocket {
   constructor(ws: WebSocket, limits: Limits, callbacks: LegacySocketCallbacks) {
     this.#ws = ws;
     this.#limits = limits;
+    const rate = new MessageRateLimiter(limits);
     ws.on('message', (data, isBinary) => {
+      if (this.#closed) return;
+      // Over the rate a frame is dropped unread; a client that keeps flooding is closed (retryable).
+      const decision = rate.decide();
+      if (decision !== 'accept') {
+        callbacks.onRateLimited?.(decision === 'close');
+        if (decision === 'close') {
+          const { code, reason } = toClose(new SwitchyardError('RATE_LIMITED', `more than ${limits.messagesPerSecond} messages per second`));
+          this.close(code, reason);
+        }
+        return;
+      }
       // Legacy clients send text; a binary frame is decoded the same way and
       // left to the protocol layer to ignore.
       callbacks.onText(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());

@@ -35,7 +35,9 @@ export function startTarget(target: Target): Promise<BenchTarget> {
 
 async function startSwitchyard(): Promise<BenchTarget> {
   const [{ createSwitchyard }, { pino }] = await Promise.all([import('../../src/server/app.js'), import('pino')]);
-  const sy = await createSwitchyard({ services: ['crawl-progress'], logger: pino({ level: 'silent' }) });
+  const sy = await createSwitchyard({ services: ['crawl-progress'], logger: pino({ level: 'silent' }),
+    // Up to 1000 clients and a full-speed producer, all from 127.0.0.1: the per-address limits would measure themselves.
+    limits: { connectionsPerAddress: 0, producerRequestsPerSecond: 0 } });
   const address = await sy.listen(0, '127.0.0.1');
   return {
     port: address.port,
