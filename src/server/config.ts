@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_RETENTION } from '../domain/event-log.js';
+import { parseOriginList } from '../auth/origin.js';
 
 /** Everything the CLI can be told, from flags or the environment (flags win). */
 export interface CliConfig {
@@ -17,6 +18,17 @@ export interface CliConfig {
   /** Room history kept for resume: events per room and age. */
   historyEvents: number;
   historyMs: number;
+  /** Bearer token of the producer API (environment only). */
+  producerToken: string | undefined;
+  /** Client JWTs: HS256 shared secret or JWKS URL, optional issuer/audience (environment only). */
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  /** Cookie that may carry a legacy client's token. */
+  tokenCookie: string;
+  /** Origin allowlist; undefined = any origin. */
+  allowedOrigins: string[] | undefined;
 }
 
 function integer(name: string, min: number, max: number): (value: string) => number {
@@ -64,5 +76,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     logLevel: o.logLevel,
     historyEvents: o.historyEvents,
     historyMs: o.historyMs,
+    producerToken: env.SWITCHYARD_PRODUCER_TOKEN || undefined,
+    jwtSecret: env.SWITCHYARD_JWT_SECRET || undefined,
+    jwksUrl: env.SWITCHYARD_JWKS_URL || undefined,
+    jwtIssuer: env.SWITCHYARD_JWT_ISSUER || undefined,
+    jwtAudience: env.SWITCHYARD_JWT_AUDIENCE || undefined,
+    tokenCookie: env.SWITCHYARD_TOKEN_COOKIE || 'switchyard_token',
+    allowedOrigins: parseOriginList(env.SWITCHYARD_ALLOWED_ORIGINS),
   };
 }

@@ -10,6 +10,7 @@ import type { ServiceId } from '../services/ids.js';
 import type { ServiceModule } from '../services/service-module.js';
 import type { Limits } from '../transport/limits.js';
 import type { Metrics } from './metrics.js';
+import type { Access } from '../auth/access.js';
 
 export interface HttpAppOptions {
   plans: ReadonlyMap<ServiceId, ServicePlan>;
@@ -21,6 +22,8 @@ export interface HttpAppOptions {
   flagStatus?: () => FlagSourceStatus | undefined;
   /** More routes (admin API, console) mounted by the caller. */
   extend?: (router: Router) => void;
+  /** Origin allowlist, producer token and client authentication (src/auth). Default: all open. */
+  access?: Pick<Access, 'corsOrigin' | 'koaGuard'>;
 }
 
 /**
@@ -57,8 +60,9 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   // Browsers on another origin (the SDK's discovery, the legacy chat REST
   // route) may call the public API, as they may open the Socket.IO engine
   // (cors in app.ts). Not the admin API: it is for operators and scripts.
-  const publicCors = cors({ origin: (ctx) => ctx.get('origin') || '*' });
+  const publicCors = cors({ origin: options.access?.corsOrigin ?? ((ctx) => ctx.get('origin') || '*') });
   app.use((ctx, next) => (ctx.path.startsWith('/api/admin') ? next() : publicCors(ctx, next)));
+  if (options.access) app.use(options.access.koaGuard);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.limits.restMaxBody, encoding: 'utf-8' }));
 
   router.get('/health', (ctx) => {
