@@ -25,6 +25,8 @@ export interface ControllerOptions {
   connectTimeoutMs: number;
   discoveryTimeoutMs: number;
   fetch: FetchLike;
+  /** The client token at this attempt, if any (Socket.IO `auth.token`, legacy `token` query parameter). */
+  token?: () => string | undefined;
 }
 
 /** Where the controller reports; the public client turns these into events. */
