@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * `npm start` / `switchyard`: run Switchyard on its embedded defaults (port
  * 8080, the stages of migrations-plan/, overridable by a watched
