@@ -8,6 +8,7 @@ import type { FetchLike } from './discovery.js';
 import { TypedEmitter } from './emitter.js';
 import { clientRoom, legacyUrl } from './endpoints.js';
 import { newId } from './ids.js';
+import { DEFAULT_LIVENESS, type LivenessOptions } from './liveness.js';
 import { bundledPlan } from './plans.js';
 import type { WebSocketConstructor } from './transports/legacy-transport.js';
 import type { ClientEvents, ClientState, ClientWarning, JoinParams, Journal, ReceivedRecord, ResyncInfo, TransportChange, TransportKind } from './types.js';
@@ -59,6 +60,20 @@ export interface ConnectOptions<S extends ServiceId> {
    * attempt, so a refreshed token is used on reconnect. Default: none.
    */
   token?: string | (() => string | undefined);
+  /**
+   * Legacy transport: notice a silent (half-open) connection and reconnect
+   * with resume. A service that answers the text `ping` is probed after
+   * `idleMs` (default 15000) of silence; one with a heartbeat is expected on
+   * its plan's cadence; either way the link is declared lost `timeoutMs`
+   * (default 10000) after the expected frame is due. Bound: `idleMs + timeoutMs`
+   * (25 s) for crawl-progress, agent-chat, project-tasks; heartbeat + 10 s
+   * for mcp-logs, project-creation (11 s) and knowledge-items (15 s);
+   * test-execution (no heartbeat, no pong) only where protocol pings are
+   * visible (`ws` in Node: 20 s + 10 s), not in browsers. The Socket.IO
+   * transport needs none of this: engine.io's heartbeat ends a silent
+   * connection after pingInterval + pingTimeout (45 s by default).
+   */
+  liveness?: Partial<LivenessOptions>;
 }
 
 const DEFAULT_TRANSPORTS: readonly TransportKind[] = ['socketio', 'legacy'];
@@ -122,6 +137,7 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       discoveryTimeoutMs: options.discoveryTimeoutMs ?? 5000,
       fetch: fetchImpl, token,
+      liveness: { ...DEFAULT_LIVENESS, ...options.liveness },
     }, {
       state: (state) => this.#onState(state),
       transport: (change) => {

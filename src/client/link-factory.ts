@@ -22,6 +22,6 @@ export function createLink(kind: TransportKind, since: number | undefined, epoch
   // connect() refuses a legacy-capable client without a WebSocket implementation.
   return new LegacyLink({
     url: legacyUrl(url, plan, endpoints.legacyPath, params, { clientId, since, epoch, token }),
-    WebSocketImpl: WebSocketImpl!, plan, params, timeoutMs: connectTimeoutMs,
+    WebSocketImpl: WebSocketImpl!, plan, params, timeoutMs: connectTimeoutMs, liveness: options.liveness,
   });
 }

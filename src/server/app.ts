@@ -82,6 +82,12 @@ export interface SwitchyardOptions {
   tokenCookie?: string;
   /** Origins browsers may connect and call from. Default: any. */
   allowedOrigins?: readonly string[];
+  /**
+   * engine.io heartbeat: a Socket.IO client that hears no ping for
+   * intervalMs + timeoutMs drops the connection and reconnects (short ones in
+   * tests). Default engine.io's 25000 + 20000.
+   */
+  socketIoPing?: { intervalMs: number; timeoutMs: number };
 }
 
 export interface Switchyard {
@@ -122,7 +128,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const socketIoPath = options.socketIoPath ?? '/socket.io/';
 
   const access = new Access({ ...options, logger });
-  const engine = new EngineServer({ maxHttpBufferSize: limits.socketIoMaxPayload, ...access.engineOptions() });
+  const engine = new EngineServer({
+    maxHttpBufferSize: limits.socketIoMaxPayload, ...access.engineOptions(),
+    ...(options.socketIoPing ? { pingInterval: options.socketIoPing.intervalMs, pingTimeout: options.socketIoPing.timeoutMs } : {}),
+  });
   const io = new SocketIoServer({
     path: socketIoPath,
     maxHttpBufferSize: limits.socketIoMaxPayload,
