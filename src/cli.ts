@@ -1,4 +1,4 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
  * `npm start` / `switchyard`: run Switchyard on its embedded defaults (port
  * 8080, the stages of migrations-plan/, overridable by a watched
@@ -6,6 +6,7 @@
  */
 import { pino } from 'pino';
 import { loadPlans, PlanError } from './adapter/plan-loader.js';
+import { jwtVerifier } from './auth/verifier.js';
 import { createFlagSource } from './flags/index.js';
 import type { Stage } from './flags/stage.js';
 import { createSwitchyard } from './server/app.js';
@@ -50,6 +51,13 @@ async function main(): Promise<void> {
   });
   await flags.start();
 
+  if (config.jwtSecret && config.jwksUrl) {
+    logger.fatal('set SWITCHYARD_JWT_SECRET or SWITCHYARD_JWKS_URL, not both');
+    process.exit(2);
+  }
+  const verifyClient = config.jwtSecret || config.jwksUrl
+    ? jwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience })
+    : undefined;
   const sy = await createSwitchyard({
     planDir: config.planDir, logger, flags, adminToken: config.adminToken,
     retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs },
@@ -59,11 +67,16 @@ async function main(): Promise<void> {
       producerRequestsPerSecond: config.producerRequestsPerSecond, producerBurst: 2 * config.producerRequestsPerSecond,
     },
     trustedProxies: config.trustedProxies,
+    producerToken: config.producerToken, verifyClient, tokenCookie: config.tokenCookie, allowedOrigins: config.allowedOrigins,
   });
   const address = await sy.listen(config.port, config.host);
   const stops = config.demo ? [...sy.modules.values()].flatMap((m) => (m.demo ? [m.demo()] : [])) : [];
   logger.info({ port: address.port, host: address.address, demo: config.demo, flags: flags.status() }, `Switchyard listening on ${sy.url}`);
   if (!config.adminToken) logger.warn('SWITCHYARD_ADMIN_TOKEN is not set: the admin API refuses every request');
+  if (!config.producerToken && process.env.NODE_ENV === 'production') {
+    logger.warn('NODE_ENV=production and SWITCHYARD_PRODUCER_TOKEN is not set: anyone who reaches this port can publish through /api/producer/*');
+  }
+  logger.info({ producerToken: Boolean(config.producerToken), clientAuth: verifyClient ? (config.jwksUrl ? 'jwks' : 'hs256') : 'off', allowedOrigins: config.allowedOrigins ?? 'any' }, 'access');
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -12,3 +12,4 @@ export { ERRORS, SwitchyardError, type ErrorCode } from './errors/catalogue.js';
 export { SERVICE_IDS, type ServiceId } from './services/ids.js';
 export { MemoryEventLog } from './domain/memory-event-log.js';
 export type { EventLog, RoomEvent, ReplayResult } from './domain/event-log.js';
+export { jwtVerifier, type ClientVerifier, type ClientIdentity, type ClientCredentials, type JwtVerifierOptions } from './auth/verifier.js';

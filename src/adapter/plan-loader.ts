@@ -1,11 +1,23 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_IDS, type ServiceId } from '../services/ids.js';
 import { planSchema, type ServicePlan } from './plan-schema.js';
 
-/** Where the plans ship: `migrations-plan/` at the package root. */
-export const DEFAULT_PLAN_DIR = resolve(fileURLToPath(new URL('../..', import.meta.url)), 'migrations-plan');
+/**
+ * Where the plans ship: `migrations-plan/` at the package root, two levels
+ * above this file in the sources (src/adapter/) and three in the build
+ * (dist/src/adapter/). The build holds its own copy, for the SDK's bundled
+ * plans, but the server reads the package's, so an edited plan applies on
+ * restart without a rebuild.
+ */
+export const DEFAULT_PLAN_DIR = resolve(packageRoot(), 'migrations-plan');
+
+function packageRoot(): string {
+  const sources = fileURLToPath(new URL('../..', import.meta.url));
+  return existsSync(join(sources, 'package.json')) ? sources : fileURLToPath(new URL('../../..', import.meta.url));
+}
 
 /** A plan file that cannot be used. The message names the file and the field. */
 export class PlanError extends Error {

@@ -8,6 +8,7 @@ import type { FetchLike } from './discovery.js';
 import { TypedEmitter } from './emitter.js';
 import { clientRoom, legacyUrl } from './endpoints.js';
 import { newId } from './ids.js';
+import { DEFAULT_LIVENESS, type LivenessOptions } from './liveness.js';
 import { bundledPlan } from './plans.js';
 import type { WebSocketConstructor } from './transports/legacy-transport.js';
 import type { ClientEvents, ClientState, ClientWarning, JoinParams, Journal, ReceivedRecord, ResyncInfo, TransportChange, TransportKind } from './types.js';
@@ -51,6 +52,28 @@ export interface ConnectOptions<S extends ServiceId> {
   journal?: boolean;
   /** `fetch` for discovery and legacy chat sends. Default `globalThis.fetch`. */
   fetch?: FetchLike;
+  /**
+   * Credential for a Switchyard with client authentication on (a JWT): sent as
+   * Socket.IO `auth.token`, as the legacy URL's `token` query parameter
+   * (browsers cannot set headers on a WebSocket), and as `Authorization:
+   * Bearer` on discovery and legacy chat sends. A function is called at every
+   * attempt, so a refreshed token is used on reconnect. Default: none.
+   */
+  token?: string | (() => string | undefined);
+  /**
+   * Legacy transport: notice a silent (half-open) connection and reconnect
+   * with resume. A service that answers the text `ping` is probed after
+   * `idleMs` (default 15000) of silence; one with a heartbeat is expected on
+   * its plan's cadence; either way the link is declared lost `timeoutMs`
+   * (default 10000) after the expected frame is due. Bound: `idleMs + timeoutMs`
+   * (25 s) for crawl-progress, agent-chat, project-tasks; heartbeat + 10 s
+   * for mcp-logs, project-creation (11 s) and knowledge-items (15 s);
+   * test-execution (no heartbeat, no pong) only where protocol pings are
+   * visible (`ws` in Node: 20 s + 10 s), not in browsers. The Socket.IO
+   * transport needs none of this: engine.io's heartbeat ends a silent
+   * connection after pingInterval + pingTimeout (45 s by default).
+   */
+  liveness?: Partial<LivenessOptions>;
 }
 
 const DEFAULT_TRANSPORTS: readonly TransportKind[] = ['socketio', 'legacy'];
@@ -98,7 +121,8 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
     if (transports.includes('legacy') && WebSocketImpl === undefined) {
       throw new TypeError('the legacy transport needs a WebSocket: pass WebSocketImpl (in Node 20, `WebSocket` from "ws"), or transports: ["socketio"]');
     }
-    const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    const token = tokenGetter(options.token);
+    const fetchImpl = withBearer(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), token);
     this.service = options.service;
     this.clientId = options.clientId ?? newId();
     this.room = clientRoom(plan, params);
@@ -112,7 +136,8 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
       WebSocketImpl, backoff: backoffPolicy(options.backoff), random: options.random ?? Math.random,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       discoveryTimeoutMs: options.discoveryTimeoutMs ?? 5000,
-      fetch: fetchImpl,
+      fetch: fetchImpl, token,
+      liveness: { ...DEFAULT_LIVENESS, ...options.liveness },
     }, {
       state: (state) => this.#onState(state),
       transport: (change) => {
@@ -241,4 +266,18 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
  */
 export function connect<S extends ServiceId>(options: ConnectOptions<S>): SwitchyardClient<S> {
   return new SwitchyardClient(options);
+}
+
+function tokenGetter(token: ConnectOptions<ServiceId>['token']): () => string | undefined {
+  if (typeof token === 'function') return token;
+  return () => token;
+}
+
+/** Every REST call of the SDK (discovery, legacy chat sends) carries the token, when there is one. */
+function withBearer(fetchImpl: FetchLike, token: () => string | undefined): FetchLike {
+  return (input, init) => {
+    const value = token();
+    if (!value) return fetchImpl(input, init);
+    return fetchImpl(input, { ...init, headers: { ...init?.headers, authorization: `Bearer ${value}` } });
+  };
 }

@@ -4,6 +4,7 @@ import type { FailureCode } from './codes.js';
 import { discover, type FetchLike } from './discovery.js';
 import { discoveryEndpoints, planEndpoints, type Endpoints } from './endpoints.js';
 import { createLink } from './link-factory.js';
+import type { LivenessOptions } from './liveness.js';
 import { LinkEndError, linkEnd, type Incoming, type Link, type LinkEnd, type Ready } from './link.js';
 import { SequenceTracker } from './sequence.js';
 import type { WebSocketConstructor } from './transports/legacy-transport.js';
@@ -25,6 +26,10 @@ export interface ControllerOptions {
   connectTimeoutMs: number;
   discoveryTimeoutMs: number;
   fetch: FetchLike;
+  /** The client token at this attempt, if any (Socket.IO `auth.token`, legacy `token` query parameter). */
+  token?: () => string | undefined;
+  /** Dead-link detection of the legacy transport. */
+  liveness: LivenessOptions;
 }
 
 /** Where the controller reports; the public client turns these into events. */

@@ -44,6 +44,8 @@ export interface LegacyOptIns {
   since: number | undefined;
   /** `switchyard_epoch`: the run of the room's sequence `since` belongs to. */
   epoch?: string | undefined;
+  /** `token`: the client credential, when the server authenticates clients. */
+  token?: string | undefined;
 }
 
 /**
@@ -69,6 +71,7 @@ export function legacyUrl(base: string, plan: ServicePlan, legacyPath: string, p
   if (optIns.since !== undefined) url.searchParams.set('switchyard_since', String(optIns.since));
   if (optIns.since !== undefined && optIns.epoch !== undefined) url.searchParams.set('switchyard_epoch', optIns.epoch);
   url.searchParams.set('client_id', optIns.clientId);
+  if (optIns.token) url.searchParams.set('token', optIns.token);
   return url.toString();
 }
 

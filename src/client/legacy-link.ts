@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { classifyClose } from './codes.js';
 import { readLegacyFrame } from './legacy-frames.js';
 import { BufferedLink, LinkEndError, linkEnd, type LinkEnd, type Ready } from './link.js';
+import { livenessBudget, SilenceWatch, type LivenessOptions } from './liveness.js';
 import { LegacyOpenFailure, LegacyTransport, type WebSocketConstructor } from './transports/legacy-transport.js';
 
 export interface LegacyLinkOptions {
@@ -14,6 +15,8 @@ export interface LegacyLinkOptions {
   params: Readonly<Record<string, string>>;
   /** Open plus the `switchyard_resume` marker must arrive within this. */
   timeoutMs: number;
+  /** Dead-link detection once open (see `livenessBudget`). */
+  liveness: LivenessOptions;
 }
 
 /** Stages in which the Socket.IO namespace serves clients (`socketIoOpen` in src/rollout/stage-controller.ts). */
@@ -45,6 +48,7 @@ export class LegacyLink extends BufferedLink {
   #onMarker: ((ready: Ready) => void) | undefined;
   #markerTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #watch: SilenceWatch | undefined;
 
   constructor(options: LegacyLinkOptions) {
     super();
@@ -59,8 +63,15 @@ export class LegacyLink extends BufferedLink {
         this.#onMarker = resolve;
       });
       const transport = new LegacyTransport(url, WebSocketImpl, {
-        onText: (text) => this.#onText(text),
-        onClose: (code, reason) => this.reportEnd(endFromClose(code, reason, this.#errorFrame)),
+        onText: (text) => {
+          this.#watch?.alive();
+          this.#onText(text);
+        },
+        onPing: () => this.#watch?.alive(),
+        onClose: (code, reason) => {
+          this.#watch?.stop();
+          this.reportEnd(endFromClose(code, reason, this.#errorFrame));
+        },
       });
       this.#transport = transport;
       if (this.#closed) transport.close();
@@ -70,6 +81,7 @@ export class LegacyLink extends BufferedLink {
         const failure = error instanceof LegacyOpenFailure ? error : new LegacyOpenFailure(1006, String(error));
         throw new LinkEndError(endFromClose(failure.code, failure.reason, undefined));
       }
+      this.#watchSilence(transport);
       const timeout = new Promise<never>((_resolve, reject) => {
         this.#markerTimer = setTimeout(() => {
           transport.close(1000, 'resume timeout');
@@ -84,7 +96,22 @@ export class LegacyLink extends BufferedLink {
     });
   }
 
+  /**
+   * A half-open connection (a NAT or proxy that dropped it without a FIN)
+   * never closes by itself: silence past the budget ends the link as lost,
+   * and the client reconnects and resumes from its last seq.
+   */
+  #watchSilence(transport: LegacyTransport): void {
+    const budget = livenessBudget(this.#options.plan, this.#options.liveness, transport.seesProtocolPings);
+    if (!budget || this.#closed) return;
+    this.#watch = new SilenceWatch(budget, budget.probe ? () => transport.send('ping') : undefined, (silentMs) => {
+      transport.close(1000, 'liveness timeout');
+      this.reportEnd(linkEnd('TRANSPORT_LOST', `no frame from the legacy endpoint for ${silentMs} ms`));
+    });
+  }
+
   close(): void {
+    this.#watch?.stop();
     this.#closed = true;
     clearTimeout(this.#markerTimer);
     this.#transport?.close(1000, 'client closed');

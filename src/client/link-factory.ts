@@ -11,16 +11,17 @@ import type { TransportKind } from './types.js';
  */
 export function createLink(kind: TransportKind, since: number | undefined, epoch: string | undefined, options: ControllerOptions, endpoints: Endpoints): Link {
   const { url, plan, params, clientId, connectTimeoutMs, socketIoTransports, WebSocketImpl } = options;
+  const token = options.token?.() || undefined;
   if (kind === 'socketio') {
     return new SocketIoLink({
-      url: namespaceUrl(url, endpoints.namespace), path: endpoints.socketIoPath, clientId,
+      url: namespaceUrl(url, endpoints.namespace), path: endpoints.socketIoPath, clientId, token,
       transports: socketIoTransports, joinEvent: plan.socketio.join.event,
       joinPayload: joinPayload(plan, params, since, epoch), timeoutMs: connectTimeoutMs,
     });
   }
   // connect() refuses a legacy-capable client without a WebSocket implementation.
   return new LegacyLink({
-    url: legacyUrl(url, plan, endpoints.legacyPath, params, { clientId, since, epoch }),
-    WebSocketImpl: WebSocketImpl!, plan, params, timeoutMs: connectTimeoutMs,
+    url: legacyUrl(url, plan, endpoints.legacyPath, params, { clientId, since, epoch, token }),
+    WebSocketImpl: WebSocketImpl!, plan, params, timeoutMs: connectTimeoutMs, liveness: options.liveness,
   });
 }

@@ -9,6 +9,8 @@ export interface SocketIoLinkOptions {
   url: string;
   path: string;
   clientId: string;
+  /** Handshake `auth.token`, when the server authenticates clients. */
+  token?: string | undefined;
   transports: ReadonlyArray<'websocket' | 'polling' | 'webtransport'>;
   joinEvent: string;
   joinPayload: Record<string, unknown>;
@@ -53,9 +55,10 @@ export class SocketIoLink extends BufferedLink {
 
   open(): Promise<Ready> {
     return this.guardOpen(async () => {
-      const { url, path, clientId, transports, joinEvent, joinPayload, timeoutMs } = this.#options;
+      const { url, path, clientId, token, transports, joinEvent, joinPayload, timeoutMs } = this.#options;
       const started = Date.now();
-      const transport = new SocketIoTransport({ url, path, auth: { clientId }, transports }, {
+      const auth: Record<string, string> = token ? { clientId, token } : { clientId };
+      const transport = new SocketIoTransport({ url, path, auth, transports }, {
         onEvent: (event, payload) => this.#onEvent(event, payload),
         onClose: (reason, byServer) => this.reportEnd(this.#notice ?? linkEnd('TRANSPORT_LOST', `socket.io ${reason}${byServer ? ' (server)' : ''}`)),
       });

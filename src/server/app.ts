@@ -32,6 +32,8 @@ import { compileExtraRoutes, matchExtraRoute, type ExtraLegacyRoute } from './ex
 import { Metrics } from './metrics.js';
 import { createFlowControl } from './flow-control.js';
 import { rejectUpgrade } from './reject-upgrade.js';
+import { Access } from '../auth/access.js';
+import type { ClientIdentity, ClientVerifier } from '../auth/verifier.js';
 
 /** Options of `createSwitchyard`. Every one has a default that serves the README's quick start. */
 export interface SwitchyardOptions {
@@ -76,6 +78,23 @@ export interface SwitchyardOptions {
    * none: the TCP peer is the client, and the header is ignored.
    */
   trustedProxies?: readonly string[];
+  /** Bearer token of the producer API (`/api/producer/*`). Default: the producer API is open. */
+  producerToken?: string;
+  /**
+   * Client authentication on both transports and the client REST routes (see
+   * `jwtVerifier`). Default: clients are not authenticated (the legacy backend's behaviour).
+   */
+  verifyClient?: ClientVerifier;
+  /** Cookie that may carry a legacy client's token. Default `switchyard_token`. */
+  tokenCookie?: string;
+  /** Origins browsers may connect and call from. Default: any. */
+  allowedOrigins?: readonly string[];
+  /**
+   * engine.io heartbeat: a Socket.IO client that hears no ping for
+   * intervalMs + timeoutMs drops the connection and reconnects (short ones in
+   * tests). Default engine.io's 25000 + 20000.
+   */
+  socketIoPing?: { intervalMs: number; timeoutMs: number };
 }
 
 export interface Switchyard {
@@ -116,7 +135,11 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const extraRoutes = compileExtraRoutes(modules, plans, options.heartbeatIntervals);
   const socketIoPath = options.socketIoPath ?? '/socket.io/';
 
-  const engine = new EngineServer({ maxHttpBufferSize: limits.socketIoMaxPayload, cors: { origin: true, credentials: true } });
+  const access = new Access({ ...options, logger });
+  const engine = new EngineServer({
+    maxHttpBufferSize: limits.socketIoMaxPayload, ...access.engineOptions(),
+    ...(options.socketIoPing ? { pingInterval: options.socketIoPing.intervalMs, pingTimeout: options.socketIoPing.timeoutMs } : {}),
+  });
   const io = new SocketIoServer({
     path: socketIoPath,
     maxHttpBufferSize: limits.socketIoMaxPayload,
@@ -126,6 +149,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     // history on both transports.
   });
   io.bind(engine);
+  // Before the bridge: its stage check must see authenticated clients only.
+  access.installSocketIo(io);
   const stages = options.flags
     ? new StageController({
       flags: options.flags, plans, clock, logger, socketIoPath,
@@ -145,6 +170,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const httpApp = createHttpApp({
     plans, modules, metrics, limits, producerLimiter: flow.producers,
     isReady: () => listening && !closing,
+    access,
     flagStatus: () => stages?.flags.status(),
     extend: (router) => {
       discoveryRoutes(router, { plans, stages, socketIoPath });
@@ -168,22 +194,25 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     destroyOnError(socket);
     if (closing) return rejectUpgrade(socket, 503, { error: { code: 'SHUTTING_DOWN', message: 'server is shutting down' } });
     const url = new URL(req.url ?? '/', 'http://switchyard.invalid');
-    if (url.pathname.startsWith(socketIoPath)) return engine.handleUpgrade(req, socket, head);
+    if (url.pathname.startsWith(socketIoPath)) return access.admitUpgradeOrigin(req, socket) ? engine.handleUpgrade(req, socket, head) : undefined;
     if (!flow.admitUpgrade(req, socket)) return;
     const extra = matchExtraRoute(extraRoutes, url);
-    if (extra) return openExtraLegacy(extra.extra, extra.params, req, url, socket, head);
-    const found = matchLegacyRoute(routes, url);
-    if (!found) return rejectUpgrade(socket, 404, { error: { code: 'NOT_FOUND', message: `no WebSocket endpoint at ${url.pathname}` } });
-    void openLegacy(found.route, found.params, req, url, socket, head).catch((error: unknown) => {
+    const found = extra ? undefined : matchLegacyRoute(routes, url);
+    if (!extra && !found) return rejectUpgrade(socket, 404, { error: { code: 'NOT_FOUND', message: `no WebSocket endpoint at ${url.pathname}` } });
+    void access.admitUpgrade(req, url, socket).then((verified) => {
+      if (verified === null) return;
+      if (extra) return openExtraLegacy(extra.extra, extra.params, req, url, socket, head, verified);
+      return openLegacy(found!.route, found!.params, req, url, socket, head, verified);
+    }).catch((error: unknown) => {
       logger.error({ err: error, path: url.pathname }, 'legacy upgrade failed');
       rejectUpgrade(socket, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
     });
   });
 
-  async function openLegacy(route: LegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer): Promise<void> {
+  async function openLegacy(route: LegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer, verified?: ClientIdentity): Promise<void> {
     const { service, plan } = route;
     const module = modules.get(service)!;
-    const identity = legacyClientIdentity(req, url);
+    const identity = legacyClientIdentity(req, url, verified);
     const decided = stages ? stages.decideLegacy(service, identity) : options.legacyMode?.(service, identity) ?? 'legacy';
     const clientId = identity.clientId ?? `${identity.remoteAddress ?? 'unknown'}#${metrics.nextConnectionId()}`;
     const log = logger.child({ service, transport: 'legacy', room: plan.socketio.room, clientId });
@@ -248,9 +277,9 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   }
 
   /** A legacy-only endpoint: its hand-written endpoint serves it, whatever the owner's stage. */
-  function openExtraLegacy(extra: ExtraLegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer): void {
+  function openExtraLegacy(extra: ExtraLegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer, verified?: ClientIdentity): void {
     const { service, plan } = extra.route;
-    const identity = legacyClientIdentity(req, url);
+    const identity = legacyClientIdentity(req, url, verified);
     const clientId = identity.clientId ?? `${identity.remoteAddress ?? 'unknown'}#${metrics.nextConnectionId()}`;
     const connection = { params };
     const status = extra.module.legacy.refuse?.(connection);

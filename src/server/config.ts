@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_RETENTION } from '../domain/event-log.js';
 import { DEFAULT_LIMITS } from '../transport/limits.js';
+import { parseOriginList } from '../auth/origin.js';
 
 /** Everything the CLI can be told, from flags or the environment (flags win). */
 export interface CliConfig {
@@ -24,6 +25,17 @@ export interface CliConfig {
   producerRequestsPerSecond: number;
   socketIoHardBuffer: number;
   trustedProxies: string[];
+  /** Bearer token of the producer API (environment only). */
+  producerToken: string | undefined;
+  /** Client JWTs: HS256 shared secret or JWKS URL, optional issuer/audience (environment only). */
+  jwtSecret: string | undefined;
+  jwksUrl: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  /** Cookie that may carry a legacy client's token. */
+  tokenCookie: string;
+  /** Origin allowlist; undefined = any origin. */
+  allowedOrigins: string[] | undefined;
 }
 
 function integer(name: string, min: number, max: number): (value: string) => number {
@@ -81,5 +93,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     producerRequestsPerSecond: o.producerRps,
     socketIoHardBuffer: o.socketioHardBuffer,
     trustedProxies: o.trustedProxies.split(',').map((part) => part.trim()).filter(Boolean),
+    producerToken: env.SWITCHYARD_PRODUCER_TOKEN || undefined,
+    jwtSecret: env.SWITCHYARD_JWT_SECRET || undefined,
+    jwksUrl: env.SWITCHYARD_JWKS_URL || undefined,
+    jwtIssuer: env.SWITCHYARD_JWT_ISSUER || undefined,
+    jwtAudience: env.SWITCHYARD_JWT_AUDIENCE || undefined,
+    tokenCookie: env.SWITCHYARD_TOKEN_COOKIE || 'switchyard_token',
+    allowedOrigins: parseOriginList(env.SWITCHYARD_ALLOWED_ORIGINS),
   };
 }

@@ -12,6 +12,7 @@ import type { Limits } from '../transport/limits.js';
 import type { Metrics } from './metrics.js';
 import type { ProducerRateLimiter } from '../transport/producer-rate-limit.js';
 import { producerLimit } from './producer-limit-middleware.js';
+import type { Access } from '../auth/access.js';
 
 export interface HttpAppOptions {
   plans: ReadonlyMap<ServiceId, ServicePlan>;
@@ -25,6 +26,8 @@ export interface HttpAppOptions {
   extend?: (router: Router) => void;
   /** Producer requests per second (429 RATE_LIMITED over it). Default: unlimited. */
   producerLimiter?: ProducerRateLimiter;
+  /** Origin allowlist, producer token and client authentication (src/auth). Default: all open. */
+  access?: Pick<Access, 'corsOrigin' | 'koaGuard'>;
 }
 
 /**
@@ -61,10 +64,11 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   // Browsers on another origin (the SDK's discovery, the legacy chat REST
   // route) may call the public API, as they may open the Socket.IO engine
   // (cors in app.ts). Not the admin API: it is for operators and scripts.
-  const publicCors = cors({ origin: (ctx) => ctx.get('origin') || '*' });
+  const publicCors = cors({ origin: options.access?.corsOrigin ?? ((ctx) => ctx.get('origin') || '*') });
   app.use((ctx, next) => (ctx.path.startsWith('/api/admin') ? next() : publicCors(ctx, next)));
   // Before the body parser: a flood is refused without reading its bodies.
   if (options.producerLimiter) app.use(producerLimit(options.producerLimiter, () => options.metrics.flowRefusals.inc({ code: 'RATE_LIMITED', transport: 'rest' })));
+  if (options.access) app.use(options.access.koaGuard);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.limits.restMaxBody, encoding: 'utf-8' }));
 
   router.get('/health', (ctx) => {

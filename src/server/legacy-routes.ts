@@ -51,9 +51,12 @@ export function matchLegacyRoute(routes: readonly LegacyRoute[], url: URL): Rout
  * The stickiness identity of a legacy client for gradual rollouts: the
  * `X-Client-Id` header, else a `client_id` query parameter, else the
  * connection's own `session_id` (tasks) or entity id is NOT used, because it
- * is shared by many clients; else the remote address.
+ * is shared by many clients; else the remote address. When client
+ * authentication verified the client, its subject wins: it cannot be forged,
+ * and all of one user's tabs move together.
  */
-export function legacyClientIdentity(req: IncomingMessage, url: URL): { clientId?: string; remoteAddress?: string } {
+export function legacyClientIdentity(req: IncomingMessage, url: URL, verified?: { subject: string }): { clientId?: string; remoteAddress?: string } {
+  if (verified) return { clientId: verified.subject, remoteAddress: req.socket.remoteAddress };
   const header = req.headers['x-client-id'];
   const fromHeader = Array.isArray(header) ? header[0] : header;
   const clientId = fromHeader ?? url.searchParams.get('client_id') ?? undefined;

@@ -10,6 +10,8 @@ export interface WebSocketLike {
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void;
   addEventListener(type: 'error', listener: () => void): void;
+  /** `ws` only (Node): protocol-level events a browser's WebSocket hides. */
+  on?(type: 'ping', listener: () => void): unknown;
 }
 
 /** A WebSocket constructor: `globalThis.WebSocket` in browsers, `WebSocket` from `ws` in Node 20. */
@@ -21,6 +23,8 @@ export interface LegacyCallbacks {
   onText(text: string): void;
   /** The socket closed after it had opened. */
   onClose(code: number, reason: string): void;
+  /** A protocol ping from the server (only where the implementation shows them). */
+  onPing?(): void;
 }
 
 /** The socket closed (or failed) before it opened: a refused handshake shows up as 1006 here. */
@@ -31,6 +35,7 @@ export class LegacyOpenFailure extends Error {
   }
 }
 
+const OPEN = 1;
 const CLOSING = 2;
 
 /** One raw WebSocket to a legacy endpoint: frames and close codes in, nothing about services. */
@@ -51,6 +56,21 @@ export class LegacyTransport {
     });
     // 'error' is always followed by 'close', which carries what we report.
     this.#socket.addEventListener('error', () => {});
+    this.seesProtocolPings = typeof this.#socket.on === 'function';
+    this.#socket.on?.('ping', () => callbacks.onPing?.());
+  }
+
+  /** Whether protocol pings are visible (`ws` in Node), so they can count as signs of life. */
+  readonly seesProtocolPings: boolean;
+
+  /** Send a text frame; ignored unless open (a liveness probe on a dying socket needs no error). */
+  send(text: string): void {
+    if (this.#socket.readyState !== OPEN) return;
+    try {
+      this.#socket.send(text);
+    } catch {
+      // Closing underneath us: the close event reports it.
+    }
   }
 
   /** Resolves on open; rejects with LegacyOpenFailure on a close first, or after `timeoutMs`. */

@@ -3,8 +3,10 @@
  * configuration from flags, a graceful stop on SIGTERM, and a clear refusal
  * to start on a bad plan file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { connect as tcpConnect } from 'node:net';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,5 +68,58 @@ describe('switchyard command', () => {
     const server = run(['--port', 'eighty']);
     expect(await server.exited).not.toBe(0);
     expect(server.output()).toContain('port must be an integer');
+  });
+});
+
+/** Newest modification time under `dir` (recursive), 0 when it does not exist. */
+async function newest(dir: string): Promise<number> {
+  let latest = 0;
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    latest = Math.max(latest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return latest;
+}
+
+/** `npm start` runs the build: make it when it is missing or older than the sources. */
+async function ensureBuild(): Promise<void> {
+  const built = await stat(join(ROOT, 'dist/src/cli.js')).then((s) => s.mtimeMs, () => 0);
+  const sources = Math.max(...(await Promise.all(['src', 'legacy', 'migrations-plan'].map((d) => newest(join(ROOT, d))))));
+  if (built > sources) return;
+  await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 170_000 });
+}
+
+/** Resolves true when a TCP connection to the port is refused (nothing listens). */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+describe('npm start', () => {
+  it('stops gracefully when the npm process gets SIGTERM: 1001 to clients, exit 0, nothing left listening', { timeout: 240_000 }, async () => {
+    await ensureBuild();
+    const dir = await mkdtemp(join(tmpdir(), 'sy-npm-'));
+    const child = spawn('npm', ['start', '--', '--port', '0', '--host', '127.0.0.1', '--flags-file', join(dir, 'flags.json')], {
+      cwd: ROOT, env: { ...process.env, SWITCHYARD_ADMIN_TOKEN: 't' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const port = await listening(() => output, 30_000);
+    const client = await LegacyClient.connect(`ws://127.0.0.1:${port}/api/mcp/logs/stream`);
+    await client.next((f) => f.includes('"connection"'));
+    child.kill('SIGTERM');
+    expect((await client.waitClose(10_000)).code).toBe(1001);
+    expect(await exited).toBe(0);
+    expect(await refused(port)).toBe(true);
   });
 });
