@@ -16,7 +16,7 @@ import type { EventLog, RetentionOptions } from '../domain/event-log.js';
 import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
 import type { ServiceId } from '../services/ids.js';
-import { createServiceModules } from '../services/index.js';
+import { createServiceModules } from '../registry/services.js';
 import type { ServiceModule } from '../services/service-module.js';
 import { HeartbeatSweep } from '../transport/heartbeat-sweep.js';
 import { LegacySocket } from '../transport/legacy-socket.js';

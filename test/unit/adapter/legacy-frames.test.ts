@@ -14,7 +14,7 @@ import type { ServicePlan } from '../../../src/adapter/plan-schema.js';
 import { MemoryEventLog } from '../../../src/domain/memory-event-log.js';
 import { RoomHub } from '../../../src/domain/room-hub.js';
 import { SERVICE_IDS, type ServiceId } from '../../../src/services/ids.js';
-import { createServiceModules } from '../../../src/services/index.js';
+import { createServiceModules } from '../../../src/registry/services.js';
 import type { ServiceModule } from '../../../src/services/service-module.js';
 
 interface FrameExample { type: string; wire?: string; note?: string }
