@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_IDS, type ServiceId } from '../services/ids.js';
+import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
 import { planSchema, type ServicePlan } from './plan-schema.js';
 
 /** Where the plans ship: `migrations-plan/` at the package root. */

@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import type { EventLog, RetentionOptions } from '../domain/event-log.js';
 import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import { createServiceModules } from '../registry/services.js';
 import type { ServiceModule } from '../services/service-module.js';
 import { HeartbeatSweep } from '../transport/heartbeat-sweep.js';

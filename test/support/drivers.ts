@@ -3,7 +3,7 @@
  * reach one entity on each transport, and how to make its producer publish a
  * recognisable event (`m<n>`) through the REST producer API.
  */
-import type { ServiceId } from '../../src/services/ids.js';
+import type { ServiceId } from '../../src/registry/contracts.js';
 import { api } from './harness.js';
 
 export interface ServiceDriver {

@@ -13,7 +13,7 @@ import { loadPlans } from '../../../src/adapter/plan-loader.js';
 import type { ServicePlan } from '../../../src/adapter/plan-schema.js';
 import { MemoryEventLog } from '../../../src/domain/memory-event-log.js';
 import { RoomHub } from '../../../src/domain/room-hub.js';
-import { SERVICE_IDS, type ServiceId } from '../../../src/services/ids.js';
+import { SERVICE_IDS, type ServiceId } from '../../../src/registry/contracts.js';
 import { createServiceModules } from '../../../src/registry/services.js';
 import type { ServiceModule } from '../../../src/services/service-module.js';
 
