@@ -1,5 +1,5 @@
 /**
- * The adapter against every example frame of ../shared/protocol/legacy-frames.json,
+ * The adapter against every example frame of the protocol corpus (test/fixtures/protocol/legacy-frames.json),
  * both directions: wire → event → wire must give the exact same text, and the
  * hand-written legacy endpoint must encode the decoded event to the same text.
  */
@@ -18,7 +18,7 @@ import { createServiceModules } from '../../../src/registry/services.js';
 import type { ServiceModule } from '../../../src/services/service-module.js';
 
 interface FrameExample { type: string; wire?: string; note?: string }
-const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../shared/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: FrameExample[] }>;
+const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: FrameExample[] }>;
 
 /** Connection parameters of the legacy URL each example was sent on. */
 export const EXAMPLE_PARAMS: Record<ServiceId, Record<string, string>> = {
