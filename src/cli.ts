@@ -11,7 +11,7 @@ import { createFlagSource } from './flags/index.js';
 import type { Stage } from './flags/stage.js';
 import { createSwitchyard } from './server/app.js';
 import { parseConfig } from './server/config.js';
-import type { ServiceId } from './services/ids.js';
+import type { ServiceId } from './registry/contracts.js';
 
 async function main(): Promise<void> {
   let config;

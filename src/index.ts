@@ -9,7 +9,7 @@ export type { ServicePlan } from './adapter/plan-schema.js';
 export { frameToEvent } from './adapter/frame-to-event.js';
 export { eventToFrames } from './adapter/event-to-frame.js';
 export { ERRORS, SwitchyardError, type ErrorCode } from './errors/catalogue.js';
-export { SERVICE_IDS, type ServiceId } from './services/ids.js';
+export { SERVICE_IDS, type ServiceId } from './registry/contracts.js';
 export { MemoryEventLog } from './domain/memory-event-log.js';
 export type { EventLog, RoomEvent, ReplayResult } from './domain/event-log.js';
 export { jwtVerifier, type ClientVerifier, type ClientIdentity, type ClientCredentials, type JwtVerifierOptions } from './auth/verifier.js';

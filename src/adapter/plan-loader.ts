@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_IDS, type ServiceId } from '../services/ids.js';
+import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
 import { planSchema, type ServicePlan } from './plan-schema.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SERVICE_IDS } from '../services/ids.js';
+import { SERVICE_IDS } from '../registry/contracts.js';
 import { STAGES } from '../flags/stage.js';
 
 /**

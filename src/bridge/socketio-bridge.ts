@@ -4,7 +4,7 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import type { RoomHub } from '../domain/room-hub.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toAckError, toConnectError } from '../errors/surfaces.js';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import type { AckResult, EventClient, EventHandler, ServiceModule } from '../services/service-module.js';
 import { roomName } from '../adapter/room-name.js';
 import type { Metrics } from '../server/metrics.js';

@@ -1,5 +1,5 @@
 import type { ServicePlan } from '../adapter/plan-schema.js';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import { backoffPolicy, type BackoffPolicy } from './backoff.js';
 import { ChatSender, type ChatSendOptions, type SentMessage } from './chat.js';
 import { SwitchyardClientError } from './codes.js';

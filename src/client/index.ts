@@ -15,4 +15,4 @@ export type {
   ClientEvents, ClientState, ClientWarning, JoinParams, Journal, LifecycleEvents, ReceivedRecord, ResyncInfo,
   ServiceContracts, ServiceEventName, ServiceEventPayload, TransportChange, TransportKind,
 } from './types.js';
-export type { ServiceId } from '../services/ids.js';
+export type { ServiceId } from '../registry/contracts.js';

@@ -1,27 +1,5 @@
-import agentChat from '../../migrations-plan/agent-chat.json' with { type: 'json' };
-import crawlProgress from '../../migrations-plan/crawl-progress.json' with { type: 'json' };
-import knowledgeItems from '../../migrations-plan/knowledge-items.json' with { type: 'json' };
-import mcpLogs from '../../migrations-plan/mcp-logs.json' with { type: 'json' };
-import projectCreation from '../../migrations-plan/project-creation.json' with { type: 'json' };
-import projectTasks from '../../migrations-plan/project-tasks.json' with { type: 'json' };
-import testExecution from '../../migrations-plan/test-execution.json' with { type: 'json' };
 import type { EventMapping, ServicePlan } from '../adapter/plan-schema.js';
-import type { ServiceId } from '../services/ids.js';
-
-/**
- * The migration plans, imported statically: a browser cannot read
- * `migrations-plan/` at run time, and esbuild inlines JSON imports. They are
- * the same files the server loads, so both sides decode frames alike.
- */
-const RAW_PLANS: Readonly<Record<ServiceId, unknown>> = {
-  'crawl-progress': crawlProgress,
-  'agent-chat': agentChat,
-  'project-tasks': projectTasks,
-  'mcp-logs': mcpLogs,
-  'test-execution': testExecution,
-  'project-creation': projectCreation,
-  'knowledge-items': knowledgeItems,
-};
+import { contractOf, type ServiceId } from '../registry/contracts.js';
 
 /**
  * A plan file with the schema's defaults filled in, which the decoder relies
@@ -55,13 +33,19 @@ const prepared = new Map<ServiceId, ServicePlan>();
 export function bundledPlan(service: ServiceId): ServicePlan {
   let plan = prepared.get(service);
   if (!plan) {
-    plan = withPlanDefaults(RAW_PLANS[service]);
+    plan = withPlanDefaults(rawBundledPlan(service));
     prepared.set(service, plan);
   }
   return plan;
 }
 
 /** The raw bundled plan files, for the test that checks `withPlanDefaults` against the schema. */
+/**
+ * The raw bundled plan file of a service, from its contract: the contracts
+ * import the plans statically, since a browser cannot read `migrations-plan/`
+ * at run time (esbuild inlines JSON imports). They are the same files the
+ * server loads, so both sides decode frames alike.
+ */
 export function rawBundledPlan(service: ServiceId): unknown {
-  return RAW_PLANS[service];
+  return contractOf(service).plan;
 }

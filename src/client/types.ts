@@ -1,37 +1,13 @@
-import type { ChatClientToServerEvents, ChatServerToClientEvents } from '../services/agent-chat/events.js';
-import type { CrawlClientToServerEvents, CrawlServerToClientEvents } from '../services/crawl-progress/events.js';
-import type { KnowledgeClientToServerEvents, KnowledgeServerToClientEvents } from '../services/knowledge-items/events.js';
-import type { McpLogsClientToServerEvents, McpLogsServerToClientEvents } from '../services/mcp-logs/events.js';
-import type { ProjectClientToServerEvents, ProjectServerToClientEvents } from '../services/project-creation/events.js';
-import type { TasksClientToServerEvents, TasksServerToClientEvents } from '../services/project-tasks/events.js';
-import type { TestClientToServerEvents, TestServerToClientEvents } from '../services/test-execution/events.js';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceContracts, ServiceId } from '../registry/contracts.js';
 import type { FailureCode } from './codes.js';
 
 /**
- * Each service's Socket.IO event maps, imported from the service's own
- * `events.ts` (the same types the server handlers use), plus its join event.
+ * Each service's Socket.IO event maps and join event, derived from its
+ * contract (`src/services/<service>/contract.ts`, the same event maps the
+ * server handlers use); `JOIN_EVENTS` is the run-time table of join events.
  */
-export interface ServiceContracts {
-  'crawl-progress': { server: CrawlServerToClientEvents; client: CrawlClientToServerEvents; join: 'join_crawl' };
-  'agent-chat': { server: ChatServerToClientEvents; client: ChatClientToServerEvents; join: 'join_session' };
-  'project-tasks': { server: TasksServerToClientEvents; client: TasksClientToServerEvents; join: 'join_project' };
-  'mcp-logs': { server: McpLogsServerToClientEvents; client: McpLogsClientToServerEvents; join: 'subscribe_logs' };
-  'test-execution': { server: TestServerToClientEvents; client: TestClientToServerEvents; join: 'join_execution' };
-  'project-creation': { server: ProjectServerToClientEvents; client: ProjectClientToServerEvents; join: 'subscribe_progress' };
-  'knowledge-items': { server: KnowledgeServerToClientEvents; client: KnowledgeClientToServerEvents; join: 'subscribe_items' };
-}
-
-/** The join event of each service; a unit test checks it against the migration plans. */
-export const JOIN_EVENTS = {
-  'crawl-progress': 'join_crawl',
-  'agent-chat': 'join_session',
-  'project-tasks': 'join_project',
-  'mcp-logs': 'subscribe_logs',
-  'test-execution': 'join_execution',
-  'project-creation': 'subscribe_progress',
-  'knowledge-items': 'subscribe_items',
-} as const satisfies { [S in ServiceId]: ServiceContracts[S]['join'] };
+export type { ServiceContracts };
+export { JOIN_EVENTS } from '../registry/contracts.js';
 
 type ServerEvents<S extends ServiceId> = ServiceContracts[S]['server'];
 

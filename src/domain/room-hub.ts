@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { EventLog, ReplayResult, RoomEvent } from './event-log.js';

@@ -34,7 +34,7 @@ import { basename, dirname, resolve } from 'node:path';
 // exact function its flexibleRollout strategy calls (lib/strategy/util.js).
 import { normalizedStrategyValue } from 'unleash-client/lib/strategy/util.js';
 import { z } from 'zod';
-import { SERVICE_IDS, type ServiceId } from '../services/ids.js';
+import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
 import { resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
 import { STAGES, type Stage } from './stage.js';

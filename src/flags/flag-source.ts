@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import type { Stage } from './stage.js';
 
 /**

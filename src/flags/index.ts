@@ -1,4 +1,4 @@
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import { FileFlagSource } from './file-flag-source.js';
 import { OverrideFlagSource } from './override-flag-source.js';
 import { PlanFlagSource, type FlagLogger } from './plan-flag-source.js';

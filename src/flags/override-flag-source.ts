@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { isServiceId, type ServiceId } from '../services/ids.js';
+import { isServiceId, type ServiceId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceKind, FlagSourceStatus } from './flag-source.js';
 import { isStage, type Stage } from './stage.js';
 

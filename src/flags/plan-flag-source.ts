@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SERVICE_IDS, type ServiceId } from '../services/ids.js';
+import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
 import type { Stage } from './stage.js';
 

@@ -6,7 +6,7 @@ import { InMemStorageProvider, Unleash, UnleashEvents, type ClientFeaturesRespon
 // Repository and pass it in through Unleash's `repository` option, only to keep
 // a handle on it for refresh().
 import { parseApiResponse, type FeatureInterface } from 'unleash-client/lib/feature.js';
-import { SERVICE_IDS, type ServiceId } from '../services/ids.js';
+import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
 import { resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
 import { isStage, type Stage } from './stage.js';

@@ -1,4 +1,4 @@
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import type { Stage } from '../flags/stage.js';
 
 /** One effective stage change. */

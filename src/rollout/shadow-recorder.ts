@@ -1,4 +1,4 @@
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 
 /** One disagreement between the legacy handlers and the adapter, kept for the operator. */
 export interface ShadowSample {

@@ -6,7 +6,7 @@ import type { Clock } from '../domain/clock.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { FlagContext, FlagSource } from '../flags/flag-source.js';
 import type { Stage } from '../flags/stage.js';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import { AuditTrail } from './audit-trail.js';
 import { ShadowRecorder } from './shadow-recorder.js';
 

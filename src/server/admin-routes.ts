@@ -7,7 +7,7 @@ import { SwitchyardError } from '../errors/catalogue.js';
 import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import { STAGES } from '../flags/stage.js';
 import type { StageController } from '../rollout/stage-controller.js';
-import { isServiceId, type ServiceId } from '../services/ids.js';
+import { isServiceId, type ServiceId } from '../registry/contracts.js';
 import { parseInput } from '../services/validate.js';
 
 export interface AdminRoutesOptions {

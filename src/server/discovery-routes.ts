@@ -3,7 +3,7 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { Stage } from '../flags/stage.js';
 import { socketIoOpen, type StageController } from '../rollout/stage-controller.js';
-import { isServiceId, type ServiceId } from '../services/ids.js';
+import { isServiceId, type ServiceId } from '../registry/contracts.js';
 
 /** What the SDK learns before it connects. */
 export interface Discovery {

@@ -1,5 +1,5 @@
 import type { ServicePlan, Template } from '../adapter/plan-schema.js';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import type { ExtraLegacyEndpoint, ServiceModule } from '../services/service-module.js';
 import { compileRoute, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
 

@@ -6,7 +6,7 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toHttp } from '../errors/surfaces.js';
 import type { FlagSourceStatus } from '../flags/flag-source.js';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 import type { ServiceModule } from '../services/service-module.js';
 import type { Limits } from '../transport/limits.js';
 import type { Metrics } from './metrics.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ServicePlan } from '../adapter/plan-schema.js';
 import { pathParams } from '../adapter/plan-loader.js';
-import type { ServiceId } from '../services/ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 
 /** A compiled legacy path. */
 export interface LegacyRoute {

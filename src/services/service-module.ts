@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import type { RoomEvent } from '../domain/event-log.js';
 import type { RoomHub } from '../domain/room-hub.js';
 import type { AckError } from '../errors/surfaces.js';
-import type { ServiceId } from './ids.js';
+import type { ServiceId } from '../registry/contracts.js';
 
 /** What every service's domain gets: the shared hub, time and a logger. */
 export interface ServiceContext {

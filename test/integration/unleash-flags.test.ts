@@ -7,18 +7,11 @@ import { FileFlagSource } from '../../src/flags/file-flag-source.js';
 import type { FlagContext, FlagSourceStatus } from '../../src/flags/flag-source.js';
 import type { Stage } from '../../src/flags/stage.js';
 import { UnleashFlagSource, type UnleashFlagSourceOptions } from '../../src/flags/unleash-flag-source.js';
-import type { ServiceId } from '../../src/services/ids.js';
+import { perService, type ServiceId } from '../../src/registry/contracts.js';
 import { isPostgresAvailable, requireServices, startUnleash, type UnleashHarness } from '../support/unleash-server.js';
 
-const DEFAULTS: Record<ServiceId, Stage> = {
-  'crawl-progress': 'shadow',
-  'agent-chat': 'legacy',
-  'project-tasks': 'socketio',
-  'mcp-logs': 'legacy',
-  'test-execution': 'socketio',
-  'project-creation': 'legacy',
-  'knowledge-items': 'retired',
-};
+// Every service on legacy, from the registry; a few on other stages to tell them apart.
+const DEFAULTS: Record<ServiceId, Stage> = { ...perService((): Stage => 'legacy'), 'crawl-progress': 'shadow', 'project-tasks': 'socketio', 'test-execution': 'socketio', 'knowledge-items': 'retired' };
 const REFRESH_MS = 1000;
 /** The brief's bound: one poll interval plus a second for the request and our handling. */
 const FOLLOW_MS = REFRESH_MS + 1000;

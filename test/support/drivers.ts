@@ -3,7 +3,7 @@
  * reach one entity on each transport, and how to make its producer publish a
  * recognisable event (`m<n>`) through the REST producer API.
  */
-import type { ServiceId } from '../../src/services/ids.js';
+import type { ServiceId } from '../../src/registry/contracts.js';
 import { api } from './harness.js';
 
 export interface ServiceDriver {
@@ -24,6 +24,8 @@ export interface ServiceDriver {
    * services that re-send accumulated state (logs) count only the latest.
    */
   pick?(value: Record<string, unknown>): string[];
+  /** Legacy query parameters an SDK client of this entity adds to the join payload's (project-tasks' `session_id`). */
+  extraParams?: Record<string, string>;
 }
 
 /** The latest `log` of an accumulated-state frame (`{data:{log}}`) or payload (`{log}`). */
@@ -59,7 +61,7 @@ export const DRIVERS: readonly ServiceDriver[] = [
   },
   {
     service: 'project-tasks', namespace: '/tasks', legacyPath: `/api/projects/${PROJECT}/tasks/ws?session_id=task-session-drill0001`,
-    join: ['join_project', { project_id: PROJECT }], event: 'task_created',
+    join: ['join_project', { project_id: PROJECT }], event: 'task_created', extraParams: { session_id: 'zl-task-session-1' },
     setup: async () => {},
     produce: (base, marker) => ok(api(base, 'POST', `/api/producer/project-tasks/${PROJECT}/tasks`, { title: marker })),
   },

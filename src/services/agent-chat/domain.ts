@@ -3,6 +3,8 @@ import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
 import { WELCOME_TEXT, chatRoom, type AgentType, type ChatMessage, type ChatSessionView } from './events.js';
+import { publisherFor } from '../../domain/publisher.js';
+import { agentChat } from './contract.js';
 
 /** Memory bounds of the chat domain. */
 export interface AgentChatOptions {
@@ -106,7 +108,7 @@ export class AgentChatDomain {
   /** The agent started (true) or finished (false) working on a reply. */
   setTyping(sessionId: string, isTyping: boolean): void {
     this.#require(sessionId);
-    this.#ctx.hub.publish('agent-chat', chatRoom(sessionId), 'typing', { session_id: sessionId, is_typing: isTyping });
+    publisherFor(this.#ctx.hub, agentChat).publish(chatRoom(sessionId), 'typing', { session_id: sessionId, is_typing: isTyping });
   }
 
   /** Be told of every new user message (the agent backend's seam); returns an unsubscribe function. */
@@ -129,7 +131,7 @@ export class AgentChatDomain {
     if (view.messages.length > this.#maxHistory) view.messages.splice(0, view.messages.length - this.#maxHistory);
     seen.add(message.id);
     if (seen.size > this.#dedupeWindow) seen.delete(seen.values().next().value!);
-    this.#ctx.hub.publish('agent-chat', chatRoom(view.session_id), 'new_message', { session_id: view.session_id, message: { ...message } });
+    publisherFor(this.#ctx.hub, agentChat).publish(chatRoom(view.session_id), 'new_message', { session_id: view.session_id, message: { ...message } });
     return { id: message.id, duplicate: false, message };
   }
 

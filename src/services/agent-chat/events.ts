@@ -2,6 +2,7 @@
  * agent-chat: the event maps both the server and the SDK import.
  * Room: `session_<session_id>`; namespace `/chat`.
  */
+import { agentChat } from './contract.js';
 
 /** Who wrote a chat message. */
 export type ChatSender = 'user' | 'agent';
@@ -66,7 +67,8 @@ export type ChatLegacyFrame =
   | { type: 'heartbeat' }
   | { type: 'pong' };
 
-export const chatRoom = (sessionId: string): string => `session_${sessionId}`;
+/** The room function of the contract (`./contract.ts`), the one definition of the room name. */
+export const chatRoom = (sessionId: string): string => agentChat.room({ session_id: sessionId });
 
 /** The welcome message every new session starts with (the legacy text, whatever the agent type). */
 export const WELCOME_TEXT =

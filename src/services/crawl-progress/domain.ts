@@ -3,6 +3,9 @@ import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
 import { crawlRoom, type CrawlProgressState } from './events.js';
+import { publisherFor } from '../../domain/publisher.js';
+import { knowledgeItems } from '../knowledge-items/contract.js';
+import { crawlProgress } from './contract.js';
 
 /** Keys a progress update may not overwrite: they belong to the tracker. */
 const RESERVED = new Set(['progressId', 'logs', 'start_time', 'updated_at', 'completed_at']);
@@ -84,7 +87,7 @@ export class CrawlProgressDomain {
     for (const [key, value] of Object.entries(result)) if (!RESERVED.has(key) && key !== 'log') state[key] = value;
     this.#publish(state);
     const url = state.currentUrl ?? '';
-    this.#ctx.hub.publish('knowledge-items', 'knowledge', 'crawl_completed', {
+    publisherFor(this.#ctx.hub, knowledgeItems).publish(knowledgeItems.room({}), 'crawl_completed', {
       url, success: true, message: `Crawling completed for ${url}`, progressId,
     });
     this.#scheduleCleanup(progressId);
@@ -116,7 +119,7 @@ export class CrawlProgressDomain {
 
   #publish(state: CrawlProgressState): void {
     // A copy: the log keeps this version even as the live state moves on.
-    this.#ctx.hub.publish('crawl-progress', crawlRoom(state.progressId), 'progress_update', structuredClone(state));
+    publisherFor(this.#ctx.hub, crawlProgress).publish(crawlRoom(state.progressId), 'progress_update', structuredClone(state));
   }
 
   #scheduleCleanup(progressId: string): void {

@@ -2,6 +2,7 @@
  * crawl-progress: the event maps both the server and the SDK import.
  * Room: `crawl_<progress_id>`; namespace `/crawl`.
  */
+import { crawlProgress } from './contract.js';
 
 /** The whole accumulated crawl state, flat, in the legacy server's key order. */
 export interface CrawlProgressState {
@@ -40,7 +41,8 @@ export type CrawlLegacyFrame =
   | { type: 'heartbeat' }
   | { type: 'pong' };
 
-export const crawlRoom = (progressId: string): string => `crawl_${progressId}`;
+/** The room function of the contract (`./contract.ts`), the one definition of the room name. */
+export const crawlRoom = (progressId: string): string => crawlProgress.room({ progress_id: progressId });
 
 /** The state sent for a crawl nobody is tracking (yet). */
 export function waitingState(progressId: string): CrawlProgressState {

@@ -9,6 +9,8 @@ import {
   type UploadCompletedPayload,
   type UploadErrorPayload,
 } from './events.js';
+import { publisherFor } from '../../domain/publisher.js';
+import { knowledgeItems } from './contract.js';
 
 /** Python's `mapping.get(key, fallback)`: the fallback only when the key is absent (a present `null` stays). */
 function get(record: Readonly<Record<string, unknown>>, key: string, fallback: unknown): unknown {
@@ -119,18 +121,18 @@ export class KnowledgeItemsDomain {
       progressId: input.progressId,
       sourceId: input.sourceId,
     };
-    this.#ctx.hub.publish('knowledge-items', KNOWLEDGE_ROOM, 'upload_completed', { ...payload });
+    publisherFor(this.#ctx.hub, knowledgeItems).publish(KNOWLEDGE_ROOM, 'upload_completed', { ...payload });
     return payload;
   }
 
   /** The legacy `upload_error` broadcast. */
   uploadError(input: { filename: string; progressId: string; error: string }): UploadErrorPayload {
     const payload: UploadErrorPayload = { filename: input.filename, success: false, error: input.error, progressId: input.progressId };
-    this.#ctx.hub.publish('knowledge-items', KNOWLEDGE_ROOM, 'upload_error', { ...payload });
+    publisherFor(this.#ctx.hub, knowledgeItems).publish(KNOWLEDGE_ROOM, 'upload_error', { ...payload });
     return payload;
   }
 
   #publishList(): void {
-    this.#ctx.hub.publish('knowledge-items', KNOWLEDGE_ROOM, 'knowledge_items_update', { ...this.list(), reason: 'change' });
+    publisherFor(this.#ctx.hub, knowledgeItems).publish(KNOWLEDGE_ROOM, 'knowledge_items_update', { ...this.list(), reason: 'change' });
   }
 }

@@ -3,6 +3,7 @@
  * Namespace `/knowledge`; one room, `knowledge`, for the whole list and the
  * crawl/upload broadcasts (crawl-progress publishes `crawl_completed` there).
  */
+import { knowledgeItems } from './contract.js';
 
 /** A knowledge source as a producer describes it (a row of the legacy `sources` table plus its first page URL). */
 export interface KnowledgeSource {
@@ -88,4 +89,5 @@ export type KnowledgeLegacyFrame =
   | { type: 'heartbeat' };
 
 /** The one room (crawl-progress publishes `crawl_completed` to it too). */
-export const KNOWLEDGE_ROOM = 'knowledge';
+/** The room function of the contract (`./contract.ts`), the one definition of the room name. */
+export const KNOWLEDGE_ROOM = knowledgeItems.room({});

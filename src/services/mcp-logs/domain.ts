@@ -2,6 +2,8 @@ import { pythonUtcIsoZ } from '../../domain/clock.js';
 import type { ServiceContext } from '../service-module.js';
 import { LOGS_ROOM, type McpLogEntry, type McpLogLevel, type SequencedLogEntry } from './events.js';
 import { DEFAULT_MCP_LOGS_OPTIONS, type McpLogsOptions } from './options.js';
+import { publisherFor } from '../../domain/publisher.js';
+import { mcpLogs } from './contract.js';
 
 /**
  * MCP server logs, as the legacy `MCPServerManager` kept them: a bounded ring
@@ -22,7 +24,7 @@ export class McpLogsDomain {
   /** Add one entry (legacy `_add_log`): stamp it, keep it, publish it as `log`. */
   add(level: McpLogLevel, message: string): SequencedLogEntry {
     const entry: McpLogEntry = { timestamp: pythonUtcIsoZ(this.#ctx.clock()), level, message };
-    const { seq } = this.#ctx.hub.publish('mcp-logs', LOGS_ROOM, 'log', { ...entry });
+    const { seq } = publisherFor(this.#ctx.hub, mcpLogs).publish(LOGS_ROOM, 'log', { ...entry });
     const stored: SequencedLogEntry = { ...entry, seq };
     this.#entries.push(stored);
     if (this.#entries.length > this.#options.bufferSize) this.#entries.splice(0, this.#entries.length - this.#options.bufferSize);

@@ -3,6 +3,7 @@
  * Room: `logs` (one stream for everyone, as the legacy server broadcast every
  * entry to every socket); namespace `/logs`.
  */
+import { mcpLogs } from './contract.js';
 
 /** The levels the legacy `_parse_log_line` produced (legacy.md §5). */
 export const MCP_LOG_LEVELS = ['INFO', 'DEBUG', 'WARNING', 'ERROR', 'CRITICAL'] as const;
@@ -56,7 +57,8 @@ export type McpLogsLegacyFrame =
   | { type: 'ping' };
 
 /** The single room every subscriber joins. */
-export const LOGS_ROOM = 'logs';
+/** The room function of the contract (`./contract.ts`), the one definition of the room name. */
+export const LOGS_ROOM = mcpLogs.room({});
 
 /** Text of the legacy on-connect frame. */
 export const CONNECTION_MESSAGE = 'WebSocket connected for log streaming';

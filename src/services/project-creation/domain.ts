@@ -3,6 +3,8 @@ import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
 import { creationRoom, progressEvent, type ProjectCreationState, type ProjectProgress } from './events.js';
+import { publisherFor } from '../../domain/publisher.js';
+import { projectCreation } from './contract.js';
 
 /** Keys an update may not overwrite: they belong to the tracker. */
 const RESERVED = new Set(['progressId', 'logs', 'start_time']);
@@ -142,7 +144,7 @@ export class ProjectCreationDomain {
   #publish(progressId: string, state: ProjectCreationState): ProjectProgress {
     // A copy: the event log keeps this version even as the live state moves on.
     const sent = withId(structuredClone(state), progressId);
-    this.#ctx.hub.publish('project-creation', creationRoom(progressId), progressEvent(state.status), sent);
+    publisherFor(this.#ctx.hub, projectCreation).publish(creationRoom(progressId), progressEvent(state.status), sent);
     if (state.status !== 'completed') this.#scheduleCleanup(progressId, this.#idleRetentionMs);
     return sent;
   }

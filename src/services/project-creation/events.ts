@@ -3,6 +3,7 @@
  * Namespace `/project`. Rooms: `project_creation_<progress_id>` for one
  * creation's progress, `project_list` for the project list (legacy.md §7, §9).
  */
+import { projectCreation } from './contract.js';
 
 /** A project row, in the legacy table's column order (legacy-frames.json, the final creation frame). */
 export interface ProjectRecord {
@@ -100,7 +101,8 @@ export type ProjectsListLegacyFrame =
   | { type: 'projects_update'; data: { projects: ProjectListItem[]; total: number } }
   | { type: 'heartbeat' };
 
-export const creationRoom = (progressId: string): string => `project_creation_${progressId}`;
+/** The room function of the contract (`./contract.ts`), the one definition of the room name. */
+export const creationRoom = (progressId: string): string => projectCreation.room({ progress_id: progressId });
 
 /** The one room of the project list (legacy.md §9, Phase B's name). */
 export const PROJECT_LIST_ROOM = 'project_list';

@@ -3,6 +3,8 @@ import { postgresIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
 import { PROJECT_LIST_ROOM, type ProjectRecord } from './events.js';
+import { publisherFor } from '../../domain/publisher.js';
+import { projectCreation } from './contract.js';
 
 /** Fields a producer may set when creating a project (everything but the timestamps). */
 export interface ProjectInput {
@@ -106,6 +108,6 @@ export class ProjectStore {
   }
 
   #publish(): void {
-    this.#ctx.hub.publish('project-creation', PROJECT_LIST_ROOM, 'projects_update', { projects: this.list() });
+    publisherFor(this.#ctx.hub, projectCreation).publish(PROJECT_LIST_ROOM, 'projects_update', { projects: this.list() });
   }
 }

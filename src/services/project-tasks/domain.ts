@@ -3,6 +3,8 @@ import { postgresIso, pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
 import { tasksRoom, type TaskEventName, type TaskRow, type TaskStatus } from './events.js';
+import { publisherFor } from '../../domain/publisher.js';
+import { projectTasks } from './contract.js';
 
 /** The fields a caller may set on a task (the legacy Create/UpdateTaskRequest, plus the JSON columns). */
 export interface TaskChanges {
@@ -163,12 +165,12 @@ export class ProjectTasksDomain {
 
   #publishTask(event: TaskEventName, row: TaskRow): void {
     const payload = { project_id: row.project_id, task: structuredClone(row), timestamp: pythonLocalIso(this.#ctx.clock()) };
-    this.#ctx.hub.publish('project-tasks', tasksRoom(row.project_id), event, payload);
+    publisherFor(this.#ctx.hub, projectTasks).publish(tasksRoom(row.project_id), event, payload);
   }
 
   #publishBatch(projectId: string, rows: readonly TaskRow[]): void {
     const payload = { project_id: projectId, updated_tasks: rows.map((row) => structuredClone(row)), timestamp: pythonLocalIso(this.#ctx.clock()) };
-    this.#ctx.hub.publish('project-tasks', tasksRoom(projectId), 'tasks_updated', payload);
+    publisherFor(this.#ctx.hub, projectTasks).publish(tasksRoom(projectId), 'tasks_updated', payload);
   }
 
   #find(taskId: string): TaskRow | undefined {

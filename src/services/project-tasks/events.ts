@@ -2,6 +2,7 @@
  * project-tasks: the event maps both the server and the SDK import.
  * Room: `tasks_<project_id>`; namespace `/tasks`.
  */
+import { projectTasks } from './contract.js';
 
 export const TASK_STATUSES = ['todo', 'doing', 'review', 'done'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -80,7 +81,8 @@ export type TasksLegacyFrame =
   | { type: 'heartbeat'; session_id: string }
   | { type: 'pong'; session_id: string };
 
-export const tasksRoom = (projectId: string): string => `tasks_${projectId}`;
+/** The room function of the contract (`./contract.ts`), the one definition of the room name. */
+export const tasksRoom = (projectId: string): string => projectTasks.room({ project_id: projectId });
 
 /** The text of the legacy `connection_established` frame. */
 export const CONNECTED_MESSAGE = 'Connected to task updates with session-based MCP change detection';

@@ -4,6 +4,12 @@ import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
 import { executionRoom, FINISHED_STATUSES, MESSAGES, type TestReplay, type TestStatus, type TestSummary, type TestType } from './events.js';
 import { DEFAULT_TEST_EXECUTION_OPTIONS, type TestExecutionOptions } from './options.js';
+import { publisherFor, type PublishPayload } from '../../domain/publisher.js';
+import { testExecution } from './contract.js';
+import type { TestServerToClientEvents } from './events.js';
+
+/** The events a run publishes live (`test_state` is the join snapshot only). */
+type TestLiveEvent = Exclude<keyof TestServerToClientEvents, 'test_state'>;
 
 /** An execution as the legacy REST API showed it (`TestStatusResponse`, key order kept). */
 export interface TestExecutionView {
@@ -223,9 +229,9 @@ export class TestExecutionDomain {
     record.stillRunning.unref();
   }
 
-  #publish(record: ExecutionRecord, event: string, fields: Record<string, unknown>): void {
+  #publish<E extends TestLiveEvent>(record: ExecutionRecord, event: E, fields: Omit<PublishPayload<TestServerToClientEvents, E>, 'execution_id'>): void {
     const payload = { execution_id: record.execution_id, ...fields };
-    this.#ctx.hub.publish('test-execution', executionRoom(record.execution_id), event, payload);
+    publisherFor(this.#ctx.hub, testExecution).publish(executionRoom(record.execution_id), event, payload as PublishPayload<TestServerToClientEvents, E>);
   }
 
   #require(executionId: string): ExecutionRecord {

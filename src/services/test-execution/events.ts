@@ -6,6 +6,7 @@
  * executions' rooms can tell them apart; the legacy frames never had it (the
  * URL named the execution), and the plan fills it from the URL when decoding.
  */
+import { testExecution } from './contract.js';
 
 /** `TestStatus` of the legacy `tests_api.py`. */
 export const TEST_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -77,7 +78,8 @@ export type TestLegacyFrame =
   | { type: 'completed'; status: TestStatus; exit_code: number | null; summary: TestSummary | null; timestamp: string }
   | { type: 'cancelled'; message: string; timestamp: string };
 
-export const executionRoom = (executionId: string): string => `execution_${executionId}`;
+/** The room function of the contract (`./contract.ts`), the one definition of the room name. */
+export const executionRoom = (executionId: string): string => testExecution.room({ execution_id: executionId });
 
 /** Legacy message texts (tests_api.py). */
 export const MESSAGES = {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PLAN_DIR } from '../../../src/adapter/plan-loader.js';
-import { SERVICE_IDS, type ServiceId } from '../../../src/services/ids.js';
+import { SERVICE_IDS, type ServiceId } from '../../../src/registry/contracts.js';
 import { ADMIN_TOKEN, adminHeaders, overridableFlags } from '../../support/flags.js';
 import { api, startServer, until, type TestServer } from '../../support/harness.js';
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { UnleashFlagSource } from '../../../src/flags/unleash-flag-source.js';
 import { OverrideFlagSource } from '../../../src/flags/override-flag-source.js';
 import type { Stage } from '../../../src/flags/stage.js';
-import { SERVICE_IDS, type ServiceId } from '../../../src/services/ids.js';
+import { SERVICE_IDS, type ServiceId } from '../../../src/registry/contracts.js';
 import { ADMIN_TOKEN, adminHeaders } from '../../support/flags.js';
 import { api, nextEvent, startServer, until, type TestServer } from '../../support/harness.js';
 import { isPostgresAvailable, requireServices, startUnleash, type UnleashHarness } from '../../support/unleash-server.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchyardClient } from '../../../src/client/index.js';
-import type { ServiceId } from '../../../src/services/ids.js';
+import type { ServiceId } from '../../../src/registry/contracts.js';
 import { ADMIN_TOKEN, overridableFlags } from '../../support/flags.js';
 import { api, startServer, type TestServer } from '../../support/harness.js';
 import { SdkClients, liveSeqs, setStage, summarize, untilJournal } from './sdk-support.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchyardClient } from '../../../src/client/index.js';
-import type { ServiceId } from '../../../src/services/ids.js';
+import type { ServiceId } from '../../../src/registry/contracts.js';
 import { crawlRoom } from '../../../src/services/crawl-progress/events.js';
 import { LOGS_ROOM } from '../../../src/services/mcp-logs/events.js';
 import { ADMIN_TOKEN, overridableFlags } from '../../support/flags.js';

@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { connect, type ConnectOptions, type ReceivedRecord, type SwitchyardClient } from '../../../src/client/index.js';
 import type { Stage } from '../../../src/flags/stage.js';
-import type { ServiceId } from '../../../src/services/ids.js';
+import type { ServiceId } from '../../../src/registry/contracts.js';
 import { adminHeaders } from '../../support/flags.js';
 import { api, until, type TestServer } from '../../support/harness.js';
 

@@ -26,7 +26,7 @@ import type { Stage } from '../../../src/flags/stage.js';
 import { socketIoOpen } from '../../../src/rollout/stage-controller.js';
 import { chatRoom, type ChatMessage } from '../../../src/services/agent-chat/events.js';
 import { crawlRoom } from '../../../src/services/crawl-progress/events.js';
-import { SERVICE_IDS, type ServiceId } from '../../../src/services/ids.js';
+import { SERVICE_IDS, perService, type ServiceId } from '../../../src/registry/contracts.js';
 import { KNOWLEDGE_ROOM } from '../../../src/services/knowledge-items/events.js';
 import { LOGS_ROOM } from '../../../src/services/mcp-logs/events.js';
 import { creationRoom } from '../../../src/services/project-creation/events.js';
@@ -51,15 +51,12 @@ const MAX_ROUNDS = 240;
 
 // One entity per service is the raw-client driver's (test/support/drivers.ts); a second one has SDK clients only.
 const driverOf = (service: ServiceId): ServiceDriver => DRIVERS.find((d) => d.service === service)!;
-const DRIVER_PARAMS: Record<ServiceId, Record<string, string>> = {
-  'crawl-progress': { progress_id: String(driverOf('crawl-progress').join[1].progress_id) },
-  'agent-chat': { session_id: String(driverOf('agent-chat').join[1].session_id) },
-  'project-tasks': { project_id: String(driverOf('project-tasks').join[1].project_id), session_id: 'zl-task-session-1' },
-  'mcp-logs': {},
-  'test-execution': { execution_id: String(driverOf('test-execution').join[1].execution_id) },
-  'project-creation': { progress_id: String(driverOf('project-creation').join[1].progress_id) },
-  'knowledge-items': {},
-};
+/** SDK connection parameters of a driver's entity: its join payload, plus the legacy query parameters it adds. */
+const driverParams = (driver: ServiceDriver): Record<string, string> => ({
+  ...Object.fromEntries(Object.entries(driver.join[1]).map(([key, value]) => [key, String(value)])),
+  ...driver.extraParams,
+});
+const DRIVER_PARAMS = perService((service) => driverParams(driverOf(service)));
 
 interface RoomPlan {
   service: ServiceId;

@@ -9,7 +9,7 @@ const PROGRESS_ID = '183e2615-fca4-4a71-a051-ab5a0292f9ff';
 const EMPTY = '{"type":"knowledge_items_update","data":{"items":[],"total":0,"page":1,"per_page":20,"pages":1}}';
 const HEARTBEAT = '{"type":"heartbeat"}';
 
-const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../shared/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: Array<{ type: string; wire?: string }> }>;
+const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: Array<{ type: string; wire?: string }> }>;
 const wire = (type: string): string => corpus['knowledge-items']!.serverToClient.find((f) => f.type === type)!.wire!;
 
 /** The source behind the legacy-frames.json item (metadata keys already defaults keep their place). */

@@ -13,7 +13,7 @@ const EXAMPLE_START = '2025-06-19T14:20:00.250000';
 const NOW = new Date(2025, 5, 19, 14, 20, 0, 250).getTime();
 const PROGRESS_EVENTS = ['project_progress', 'project_completed', 'project_error'] as const;
 
-const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../shared/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: Array<{ type: string; wire?: string }> }>;
+const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: Array<{ type: string; wire?: string }> }>;
 const examples = corpus['project-creation']!.serverToClient.filter((f) => f.wire !== undefined).map((f) => f.wire!);
 /** The legacy-frames.json wire whose data has this step, with the ids and times this server made. */
 function exampleWire(step: string, ids: { progressId: string; projectId?: string }): string {

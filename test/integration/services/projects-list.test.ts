@@ -9,7 +9,7 @@ const PROJECT_ID = 'b7e4c1a2-3d5f-4e6a-8b9c-0d1e2f3a4b5c';
 const NOW = Date.UTC(2025, 5, 19, 18, 20, 0, 410);
 const EMPTY = '{"type":"projects_update","data":{"projects":[],"total":0}}';
 
-const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../shared/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: Array<{ type: string; wire?: string }> }>;
+const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: Array<{ type: string; wire?: string }> }>;
 const EXAMPLE = corpus['_extra_projects-stream']!.serverToClient.find((f) => f.type === 'projects_update')!.wire!;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The adapter against every example frame of ../shared/protocol/legacy-frames.json,
+ * The adapter against every example frame of the protocol corpus (test/fixtures/protocol/legacy-frames.json),
  * both directions: wire → event → wire must give the exact same text, and the
  * hand-written legacy endpoint must encode the decoded event to the same text.
  */
@@ -13,12 +13,12 @@ import { loadPlans } from '../../../src/adapter/plan-loader.js';
 import type { ServicePlan } from '../../../src/adapter/plan-schema.js';
 import { MemoryEventLog } from '../../../src/domain/memory-event-log.js';
 import { RoomHub } from '../../../src/domain/room-hub.js';
-import { SERVICE_IDS, type ServiceId } from '../../../src/services/ids.js';
-import { createServiceModules } from '../../../src/services/index.js';
+import { SERVICE_IDS, type ServiceId } from '../../../src/registry/contracts.js';
+import { createServiceModules } from '../../../src/registry/services.js';
 import type { ServiceModule } from '../../../src/services/service-module.js';
 
 interface FrameExample { type: string; wire?: string; note?: string }
-const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../shared/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: FrameExample[] }>;
+const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: FrameExample[] }>;
 
 /** Connection parameters of the legacy URL each example was sent on. */
 export const EXAMPLE_PARAMS: Record<ServiceId, Record<string, string>> = {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLAN_DIR, loadPlans, parsePlan, PlanError } from '../../../src/adapter/plan-loader.js';
-import { SERVICE_IDS } from '../../../src/services/ids.js';
+import { SERVICE_IDS } from '../../../src/registry/contracts.js';
 
 const crawlPlan = (): Promise<string> => readFile(join(DEFAULT_PLAN_DIR, 'crawl-progress.json'), 'utf8');
 

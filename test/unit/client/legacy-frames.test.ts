@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readLegacyFrame, type LegacyFrame } from '../../../src/client/legacy-frames.js';
 import { bundledPlan } from '../../../src/client/plans.js';
-import type { ServiceId } from '../../../src/services/ids.js';
+import type { ServiceId } from '../../../src/registry/contracts.js';
 
 interface Row {
   name: string;

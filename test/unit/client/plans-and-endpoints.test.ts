@@ -3,7 +3,7 @@ import { planSchema } from '../../../src/adapter/plan-schema.js';
 import { clientRoom, joinPayload, legacyUrl, namespaceUrl, discoveryUrl } from '../../../src/client/endpoints.js';
 import { bundledPlan, rawBundledPlan, withPlanDefaults } from '../../../src/client/plans.js';
 import { JOIN_EVENTS } from '../../../src/client/types.js';
-import { SERVICE_IDS } from '../../../src/services/ids.js';
+import { SERVICE_IDS } from '../../../src/registry/contracts.js';
 
 describe('bundled plans', () => {
   it.each(SERVICE_IDS)('%s: defaults filled exactly as planSchema.parse fills them', (service) => {

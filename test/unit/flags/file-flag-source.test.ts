@@ -8,17 +8,10 @@ import { FileFlagSource, type FileFlagSourceOptions } from '../../../src/flags/f
 import type { FlagSourceStatus } from '../../../src/flags/flag-source.js';
 import type { FlagLogger } from '../../../src/flags/plan-flag-source.js';
 import type { Stage } from '../../../src/flags/stage.js';
-import type { ServiceId } from '../../../src/services/ids.js';
+import { perService, type ServiceId } from '../../../src/registry/contracts.js';
 
-const DEFAULTS: Record<ServiceId, Stage> = {
-  'crawl-progress': 'legacy',
-  'agent-chat': 'legacy',
-  'project-tasks': 'shadow',
-  'mcp-logs': 'legacy',
-  'test-execution': 'socketio',
-  'project-creation': 'legacy',
-  'knowledge-items': 'retired',
-};
+// Every service on legacy, from the registry; a few on other stages to tell them apart.
+const DEFAULTS: Record<ServiceId, Stage> = { ...perService((): Stage => 'legacy'), 'project-tasks': 'shadow', 'test-execution': 'socketio', 'knowledge-items': 'retired' };
 const EVENT_TIMEOUT_MS = 5000;
 // Unleash's own strategy, as the oracle for "same stickiness as Unleash";
 // require() because it is a CommonJS default export.

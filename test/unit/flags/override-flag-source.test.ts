@@ -5,17 +5,10 @@ import { createFlagSource } from '../../../src/flags/index.js';
 import { OverrideFlagSource } from '../../../src/flags/override-flag-source.js';
 import { PlanFlagSource } from '../../../src/flags/plan-flag-source.js';
 import type { Stage } from '../../../src/flags/stage.js';
-import type { ServiceId } from '../../../src/services/ids.js';
+import { perService, type ServiceId } from '../../../src/registry/contracts.js';
 
-const DEFAULTS: Record<ServiceId, Stage> = {
-  'crawl-progress': 'legacy',
-  'agent-chat': 'legacy',
-  'project-tasks': 'shadow',
-  'mcp-logs': 'legacy',
-  'test-execution': 'socketio',
-  'project-creation': 'legacy',
-  'knowledge-items': 'retired',
-};
+// Every service on legacy, from the registry; a few on other stages to tell them apart.
+const DEFAULTS: Record<ServiceId, Stage> = { ...perService((): Stage => 'legacy'), 'project-tasks': 'shadow', 'test-execution': 'socketio', 'knowledge-items': 'retired' };
 
 /** An in-memory inner source whose answer depends on the client, like a rollout. */
 class FakeSource extends EventEmitter implements FlagSource {
