@@ -51,13 +51,13 @@ async function main(): Promise<void> {
   await flags.start();
 
   const sy = await createSwitchyard({
-    planDir: config.planDir, logger, flags, adminToken: config.adminToken,
+    planDir: config.planDir, logger, flags, adminToken: config.adminToken, adminTokens: config.adminTokens,
     retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs },
   });
   const address = await sy.listen(config.port, config.host);
   const stops = config.demo ? [...sy.modules.values()].flatMap((m) => (m.demo ? [m.demo()] : [])) : [];
   logger.info({ port: address.port, host: address.address, demo: config.demo, flags: flags.status() }, `Switchyard listening on ${sy.url}`);
-  if (!config.adminToken) logger.warn('SWITCHYARD_ADMIN_TOKEN is not set: the admin API refuses every request');
+  if (!config.adminToken && !config.adminTokens) logger.warn('neither SWITCHYARD_ADMIN_TOKEN nor SWITCHYARD_ADMIN_TOKENS is set: the admin API refuses every request');
 
   let stopping = false;
   const shutdown = (signal: string): void => {
