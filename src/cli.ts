@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     ? jwtVerifier({ secret: config.jwtSecret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience })
     : undefined;
   const sy = await createSwitchyard({
-    planDir: config.planDir, logger, flags, adminToken: config.adminToken,
+    planDir: config.planDir, logger, flags, adminToken: config.adminToken, adminTokens: config.adminTokens,
     retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs },
     limits: {
       connectionsPerAddress: config.connectionsPerAddress, socketIoHardBuffer: config.socketIoHardBuffer,
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const address = await sy.listen(config.port, config.host);
   const stops = config.demo ? [...sy.modules.values()].flatMap((m) => (m.demo ? [m.demo()] : [])) : [];
   logger.info({ port: address.port, host: address.address, demo: config.demo, flags: flags.status() }, `Switchyard listening on ${sy.url}`);
-  if (!config.adminToken) logger.warn('SWITCHYARD_ADMIN_TOKEN is not set: the admin API refuses every request');
+  if (!config.adminToken && !config.adminTokens) logger.warn('neither SWITCHYARD_ADMIN_TOKEN nor SWITCHYARD_ADMIN_TOKENS is set: the admin API refuses every request');
   if (!config.producerToken && process.env.NODE_ENV === 'production') {
     logger.warn('NODE_ENV=production and SWITCHYARD_PRODUCER_TOKEN is not set: anyone who reaches this port can publish through /api/producer/*');
   }

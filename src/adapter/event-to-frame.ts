@@ -19,8 +19,9 @@ function matchesWhen(mapping: EventMapping, payload: Readonly<Record<string, unk
 function spreadable(mapping: EventMapping, payload: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(payload)) {
-    if (key === 'seq' || (mapping.params && key in mapping.params)) continue;
-    out[key] = value;
+    if (key === 'seq' || (mapping.params && Object.hasOwn(mapping.params, key))) continue;
+    // Defined, not assigned: a "__proto__" key stays data.
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

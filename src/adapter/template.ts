@@ -14,7 +14,8 @@ const ABSENT = Symbol('absent');
 function readPath(root: unknown, path: string[]): unknown {
   let value: unknown = root;
   for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
+    // Own properties only: `$payload.constructor` of a payload without one is absent, not Object.
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
     value = (value as Record<string, unknown>)[key];
   }
   return value;
@@ -73,7 +74,11 @@ function bind(expression: string, value: unknown, out: MatchBindings): boolean {
   }
   if (path.length === 0) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-    Object.assign(out.payload, value);
+    // Defined, not assigned: a frame's own "__proto__" key (JSON.parse makes
+    // one) must stay a plain key, never become the payload's prototype.
+    for (const [key, field] of Object.entries(value)) {
+      Object.defineProperty(out.payload, key, { value: field, enumerable: true, writable: true, configurable: true });
+    }
     return true;
   }
   let target = out.payload;
@@ -99,9 +104,10 @@ export function match(template: Template, value: unknown, out: MatchBindings): b
   if (template !== null && typeof template === 'object') {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
     const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) if (!(key in template)) return false;
+    // Own keys on both sides: a frame key named like an Object.prototype member is still an unknown key.
+    for (const key of Object.keys(record)) if (!Object.hasOwn(template, key)) return false;
     for (const [key, sub] of Object.entries(template)) {
-      if (!(key in record)) {
+      if (!Object.hasOwn(record, key)) {
         if (typeof sub === 'string' && isExpression(sub) && sub.endsWith('?')) continue;
         return false;
       }

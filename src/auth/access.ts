@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Server as SocketIoServer, Socket } from 'socket.io';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toConnectError, toHttp } from '../errors/surfaces.js';
-import { rejectUpgrade } from '../server/reject-upgrade.js';
+import { rejectUpgrade } from '../transport/reject-upgrade.js';
 import { bearerToken, clientToken, DEFAULT_TOKEN_COOKIE } from './credentials.js';
 import { OriginPolicy } from './origin.js';
 import { sameSecret } from './token-compare.js';

@@ -227,6 +227,17 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
   // --- RoomSubscriber -------------------------------------------------------
 
   deliver(event: RoomEvent, memo: EncodeMemo): void {
+    // Called from inside hub.publish, once per member: a failure here must
+    // reach neither the producer nor the other members of the room. Logged,
+    // and this client carries on, as the legacy server did when one send failed.
+    try {
+      this.#deliver(event, memo);
+    } catch (error) {
+      this.#options.logger.error({ err: error, event: event.event, room: event.room, seq: event.seq }, 'legacy delivery failed');
+    }
+  }
+
+  #deliver(event: RoomEvent, memo: EncodeMemo): void {
     const last = this.#lastSeq.get(event.room) ?? 0;
     if (event.seq <= last) return;
     this.#lastSeq.set(event.room, event.seq);

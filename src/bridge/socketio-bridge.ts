@@ -45,7 +45,7 @@ async function joinWithResume(hub: RoomHub, plan: ServicePlan, client: EventClie
   const fields = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined;
   // `epoch` is the bridge's business; the services' join schemas are strict and never see it.
   const { epoch, ...rest } = fields ?? {};
-  const forHandler = fields && 'epoch' in fields ? rest : payload;
+  const forHandler = fields && Object.hasOwn(fields, 'epoch') ? rest : payload;
   const stamped = (ack: AckResult): AckResult => (ack.ok && typeof ack.room === 'string' ? { ...ack, epoch: hub.epoch(ack.room) } : ack);
   const since = fields?.since;
   if (typeof since !== 'number' || !Number.isInteger(since) || since < 0) return stamped(await handler(client, forHandler));
@@ -147,7 +147,9 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<ServiceId, N
         });
       }
       socket.onAny((event: string, ...args: unknown[]) => {
-        if (event in module.handlers) return;
+        // Own keys only: `in` would take `toString`, `constructor`… for handlers
+        // (inherited from Object.prototype) and never answer their acks.
+        if (Object.hasOwn(module.handlers, event)) return;
         const ack = args.at(-1);
         if (typeof ack === 'function') ack(toAckError(new SwitchyardError('UNKNOWN_EVENT', `${service}: unknown event "${event}"`)));
       });

@@ -7,6 +7,6 @@ export function record(value: unknown): Record<string, unknown> | undefined {
 
 /** A string field of a record, or undefined. */
 export function stringField(fields: Record<string, unknown>, key: string): string | undefined {
-  const value = fields[key];
+  const value = Object.hasOwn(fields, key) ? fields[key] : undefined;
   return typeof value === 'string' ? value : undefined;
 }

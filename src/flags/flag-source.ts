@@ -31,7 +31,7 @@ export interface FlagSourceStatus {
  * file, or a real Unleash server). It never throws from `stageFor`: before its
  * first sync it answers with the plan's stage.
  *
- * Emits `'changed'` (no arguments) whenever the answer of `stageFor` may have
+ * Emits `'changed'` (optionally with a `ChangeCause`) whenever the answer of `stageFor` may have
  * changed for any service or client, and `'status'` (FlagSourceStatus) when its
  * health changes. Callers re-evaluate live connections on `'changed'`.
  */
@@ -47,4 +47,10 @@ export interface FlagSource extends EventEmitter {
   /** Pull flags now (the admin refresh endpoint; Unleash webhooks call it). */
   refresh(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Who moved a stage, when a `'changed'` event knows (the admin API's token name); else the source's kind is the actor. */
+export interface ChangeCause {
+  service: ServiceId;
+  actor: string;
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isServiceId, type ServiceId } from '../registry/contracts.js';
-import type { FlagContext, FlagSource, FlagSourceKind, FlagSourceStatus } from './flag-source.js';
+import type { ChangeCause, FlagContext, FlagSource, FlagSourceKind, FlagSourceStatus } from './flag-source.js';
 import { isStage, type Stage } from './stage.js';
 
 /** Where the stage of a service comes from right now. */
@@ -65,20 +65,21 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
   }
 
   /**
-   * Serves `service` on `stage` for every client until cleared.
+   * Serves `service` on `stage` for every client until cleared. `actor`
+   * (the admin token's name) goes with the `'changed'` event into the audit trail.
    * @throws {RangeError} for an unknown service or stage (admin input is checked here too).
    */
-  setOverride(service: ServiceId, stage: Stage): void {
+  setOverride(service: ServiceId, stage: Stage, actor = 'override'): void {
     if (!isServiceId(service)) throw new RangeError(`unknown service: ${String(service)}`);
     if (!isStage(stage)) throw new RangeError(`unknown stage: ${String(stage)}`);
     if (this.#overrides.get(service) === stage) return;
     this.#overrides.set(service, stage);
-    this.emit('changed');
+    this.emit('changed', { service, actor } satisfies ChangeCause);
   }
 
   /** Hands `service` back to the inner source. No-op (no event) without an override. */
-  clearOverride(service: ServiceId): void {
-    if (this.#overrides.delete(service)) this.emit('changed');
+  clearOverride(service: ServiceId, actor = 'override'): void {
+    if (this.#overrides.delete(service)) this.emit('changed', { service, actor } satisfies ChangeCause);
   }
 
   /** A snapshot of the overrides in force. */

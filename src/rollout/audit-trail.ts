@@ -12,6 +12,12 @@ export interface AuditEntry {
   source: string;
   /** Free text: who or what (admin token label, file path, Unleash refresh). */
   detail?: string;
+  /**
+   * Who made the change: the name of the admin token for the admin API
+   * (`admin` for `SWITCHYARD_ADMIN_TOKEN`), else the source itself (`file`,
+   * `unleash`, `plan`).
+   */
+  actor: string;
 }
 
 /** A bounded, in-memory audit trail; every entry is also logged by the caller. */

@@ -4,7 +4,7 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import type { LegacyMode, LegacySession } from '../bridge/legacy-session.js';
 import type { Clock } from '../domain/clock.js';
 import { SwitchyardError } from '../errors/catalogue.js';
-import type { FlagContext, FlagSource } from '../flags/flag-source.js';
+import type { ChangeCause, FlagContext, FlagSource } from '../flags/flag-source.js';
 import type { Stage } from '../flags/stage.js';
 import type { ServiceId } from '../registry/contracts.js';
 import { AuditTrail } from './audit-trail.js';
@@ -67,8 +67,8 @@ export class StageController {
   #legacySessions: () => Iterable<LegacySession> = () => [];
   #namespaces: ReadonlyMap<ServiceId, Namespace> = new Map();
   #lastSwitch: SwitchReport | undefined;
-  readonly #onChanged = (): void => {
-    this.reevaluate();
+  readonly #onChanged = (cause?: ChangeCause): void => {
+    this.reevaluate(cause);
   };
 
   constructor(options: StageControllerOptions) {
@@ -124,7 +124,7 @@ export class StageController {
   }
 
   /** Re-decide every open connection (flags changed). Synchronous: one pass, no awaits. */
-  reevaluate(): SwitchReport {
+  reevaluate(cause?: ChangeCause): SwitchReport {
     const started = performance.now();
     const { plans, logger, flags } = this.#options;
     for (const service of plans.keys()) {
@@ -135,8 +135,9 @@ export class StageController {
       const at = new Date(this.#options.clock()).toISOString();
       this.#lastChange.set(service, at);
       const source = 'sourceOf' in flags && typeof flags.sourceOf === 'function' ? String(flags.sourceOf(service)) : flags.kind;
-      this.audit.add({ at, service, from, to, source });
-      logger.info({ service, from, to, source }, 'stage changed');
+      const actor = cause?.service === service ? cause.actor : flags.kind;
+      this.audit.add({ at, service, from, to, source, actor });
+      logger.info({ service, from, to, source, actor }, 'stage changed');
       this.#options.onStageChange?.(service, to);
     }
 

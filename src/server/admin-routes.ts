@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -9,22 +8,15 @@ import { STAGES } from '../flags/stage.js';
 import type { StageController } from '../rollout/stage-controller.js';
 import { isServiceId, type ServiceId } from '../registry/contracts.js';
 import { parseInput } from '../services/validate.js';
+import type { AdminState } from './admin-auth.js';
 
 export interface AdminRoutesOptions {
   stages: StageController;
   plans: ReadonlyMap<ServiceId, ServicePlan>;
-  /** The bearer token; without one every admin request is refused (401). */
-  token: string | undefined;
   logger: Logger;
 }
 
 const stageBody = z.strictObject({ stage: z.enum(STAGES) });
-
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 function serviceParam(value: string | undefined, plans: ReadonlyMap<ServiceId, ServicePlan>): ServiceId {
   if (!isServiceId(value) || !plans.has(value)) throw new SwitchyardError('UNKNOWN_SERVICE', `unknown service "${value}"`);
@@ -32,7 +24,8 @@ function serviceParam(value: string | undefined, plans: ReadonlyMap<ServiceId, S
 }
 
 /**
- * The admin API (bearer token from `SWITCHYARD_ADMIN_TOKEN`):
+ * The admin API. Authorised before any route, by `adminGate` (admin-auth.ts),
+ * which leaves the acting token's name in `ctx.state.adminActor`:
  * - `GET    /api/admin/stages`                effective stage of every service, its source and last change
  * - `PUT    /api/admin/stages/:service`       `{stage}`: local override, wins over every source until cleared
  * - `DELETE /api/admin/stages/:service`       clear the override
@@ -41,17 +34,16 @@ function serviceParam(value: string | undefined, plans: ReadonlyMap<ServiceId, S
  * - `GET    /api/admin/shadow[/:service]`     shadow-mode consistency and mismatch samples
  */
 export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
-  const { stages, plans, token, logger } = options;
+  const { stages, plans, logger } = options;
   const flags = stages.flags;
   const overrides = flags instanceof OverrideFlagSource ? flags : undefined;
 
-  const admin = new Router({ prefix: '/api/admin' });
-  admin.use(async (ctx, next) => {
-    const header = ctx.get('authorization');
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!token || !given || !sameToken(given, token)) throw new SwitchyardError('UNAUTHORIZED', 'a valid bearer token is required');
-    await next();
-  });
+  const admin = new Router<AdminState>({ prefix: '/api/admin', sensitive: true });
+  const actorOf = (state: AdminState): string => {
+    // The gate runs first on every /api/admin path; no name means it was bypassed.
+    if (state.adminActor === undefined) throw new SwitchyardError('UNAUTHORIZED', 'a valid bearer token is required');
+    return state.adminActor;
+  };
 
   const describe = (service: ServiceId): Record<string, unknown> => {
     const plan = plans.get(service)!;
@@ -74,14 +66,16 @@ export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
     const service = serviceParam(ctx.params.service, plans);
     const { stage } = parseInput(stageBody, ctx.request.body, 'stage override');
     if (!overrides) throw new SwitchyardError('INTERNAL', 'this flag source takes no overrides');
-    overrides.setOverride(service, stage);
-    logger.warn({ service, stage }, 'stage override set');
+    const actor = actorOf(ctx.state);
+    overrides.setOverride(service, stage, actor);
+    logger.warn({ service, stage, actor }, 'stage override set');
     ctx.body = describe(service);
   });
   admin.delete('/stages/:service', (ctx) => {
     const service = serviceParam(ctx.params.service, plans);
-    overrides?.clearOverride(service);
-    logger.warn({ service }, 'stage override cleared');
+    const actor = actorOf(ctx.state);
+    overrides?.clearOverride(service, actor);
+    logger.warn({ service, actor }, 'stage override cleared');
     ctx.body = describe(service);
   });
   admin.post('/flags/refresh', async (ctx) => {

@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import type { EventLog, RetentionOptions } from '../domain/event-log.js';
 import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
+import { SwitchyardError } from '../errors/catalogue.js';
 import type { ServiceId } from '../registry/contracts.js';
 import { createServiceModules } from '../registry/services.js';
 import type { ServiceModule } from '../services/service-module.js';
@@ -31,9 +32,13 @@ import { compileRoute, legacyClientIdentity, matchLegacyRoute, type LegacyRoute 
 import { compileExtraRoutes, matchExtraRoute, type ExtraLegacyRoute } from './extra-legacy-routes.js';
 import { Metrics } from './metrics.js';
 import { createFlowControl } from './flow-control.js';
-import { rejectUpgrade } from './reject-upgrade.js';
+import { refuseUpgrade, rejectUpgrade } from '../transport/reject-upgrade.js';
 import { Access } from '../auth/access.js';
 import type { ClientIdentity, ClientVerifier } from '../auth/verifier.js';
+import { adminTokenSet } from './admin-auth.js';
+import { answerError } from './answer-error.js';
+import { parseRequestTarget } from './request-target.js';
+import { checkHandshake } from './upgrade-handshake.js';
 
 /** Options of `createSwitchyard`. Every one has a default that serves the README's quick start. */
 export interface SwitchyardOptions {
@@ -70,7 +75,7 @@ export interface SwitchyardOptions {
    * both front doors serve every service ("dual operation").
    */
   flags?: FlagSource;
-  /** Bearer token of the admin API (`/api/admin/*`). Without one the admin API answers 401 to everyone. */
+  /** Bearer token of the admin API (`/api/admin/*`), acting as `admin`. Without any token the admin API answers 401 to everyone. */
   adminToken?: string;
   /**
    * Proxies (addresses or CIDR ranges, e.g. `10.0.0.0/8`) whose
@@ -95,6 +100,8 @@ export interface SwitchyardOptions {
    * tests). Default engine.io's 25000 + 20000.
    */
   socketIoPing?: { intervalMs: number; timeoutMs: number };
+  /** More admin tokens, by name (name → token); the name is recorded in the audit trail. */
+  adminTokens?: Readonly<Record<string, string>>;
 }
 
 export interface Switchyard {
@@ -128,7 +135,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const modules = createServiceModules({ hub, clock: hub.clock, logger, plans });
   const metrics = new Metrics(hub);
   const flow = createFlowControl({ limits, trustedProxies: options.trustedProxies, metrics, logger });
-  const sweep = new HeartbeatSweep();
+  const sweep = new HeartbeatSweep((error, member) => {
+    const log = member instanceof LegacySession ? member.logger : logger;
+    log.error({ err: error }, 'heartbeat failed');
+  });
   const sessions = new Set<LegacySession>();
   const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
   // Legacy-only endpoints (e.g. /api/projects/stream): always legacy-served, never staged.
@@ -168,20 +178,29 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   let closing = false;
 
   const httpApp = createHttpApp({
-    plans, modules, metrics, limits, producerLimiter: flow.producers,
+    plans, modules, metrics, limits, logger, producerLimiter: flow.producers,
+    adminTokens: adminTokenSet(options),
     isReady: () => listening && !closing,
     access,
     flagStatus: () => stages?.flags.status(),
     extend: (router) => {
       discoveryRoutes(router, { plans, stages, socketIoPath });
-      if (stages) adminRoutes(router, { stages, plans, token: options.adminToken, logger });
+      if (stages) adminRoutes(router, { stages, plans, logger });
       consoleRoutes(router);
     },
   });
   const koaHandler = httpApp.callback();
   const httpServer = createServer((req, res) => {
-    if (req.url?.startsWith(socketIoPath)) engine.handleRequest(req, res);
-    else void koaHandler(req, res);
+    // Koa's own funnel answers its errors; this guards the parts before it.
+    try {
+      const parsed = parseRequestTarget(req.url);
+      if (!parsed.ok) return answerError(res, new SwitchyardError('MALFORMED_REQUEST', parsed.reason));
+      if (parsed.target.url.pathname.startsWith(socketIoPath)) engine.handleRequest(req, res);
+      else void koaHandler(req, res);
+    } catch (error) {
+      logger.error({ err: error, url: req.url }, 'request failed');
+      answerError(res, error);
+    }
   });
 
   /**
@@ -192,22 +211,38 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
    */
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     destroyOnError(socket);
-    if (closing) return rejectUpgrade(socket, 503, { error: { code: 'SHUTTING_DOWN', message: 'server is shutting down' } });
-    const url = new URL(req.url ?? '/', 'http://switchyard.invalid');
+    // Nothing a client sends may escape this listener: an exception thrown
+    // here would be uncaught and take every connection down with the process.
+    try {
+      routeUpgrade(req, socket, head);
+    } catch (error) {
+      upgradeFailed(error, req, socket);
+    }
+  });
+
+  function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (closing) return refuseUpgrade(socket, new SwitchyardError('SHUTTING_DOWN', 'server is shutting down'));
+    const parsed = parseRequestTarget(req.url);
+    if (!parsed.ok) return refuseUpgrade(socket, new SwitchyardError('MALFORMED_REQUEST', parsed.reason));
+    const { url } = parsed.target;
     if (url.pathname.startsWith(socketIoPath)) return access.admitUpgradeOrigin(req, socket) ? engine.handleUpgrade(req, socket, head) : undefined;
-    if (!flow.admitUpgrade(req, socket)) return;
     const extra = matchExtraRoute(extraRoutes, url);
     const found = extra ? undefined : matchLegacyRoute(routes, url);
-    if (!extra && !found) return rejectUpgrade(socket, 404, { error: { code: 'NOT_FOUND', message: `no WebSocket endpoint at ${url.pathname}` } });
+    if (!extra && !found) return refuseUpgrade(socket, new SwitchyardError('NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`));
+    const refusal = checkHandshake(req);
+    if (refusal) return refuseUpgrade(socket, refusal.error, refusal.headers);
+    if (!flow.admitUpgrade(req, socket)) return;
     void access.admitUpgrade(req, url, socket).then((verified) => {
       if (verified === null) return;
       if (extra) return openExtraLegacy(extra.extra, extra.params, req, url, socket, head, verified);
       return openLegacy(found!.route, found!.params, req, url, socket, head, verified);
-    }).catch((error: unknown) => {
-      logger.error({ err: error, path: url.pathname }, 'legacy upgrade failed');
-      rejectUpgrade(socket, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
-    });
-  });
+    }).catch((error: unknown) => upgradeFailed(error, req, socket));
+  }
+
+  function upgradeFailed(error: unknown, req: IncomingMessage, socket: Duplex): void {
+    logger.error({ err: error, url: req.url }, 'legacy upgrade failed');
+    refuseUpgrade(socket, error);
+  }
 
   async function openLegacy(route: LegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer, verified?: ClientIdentity): Promise<void> {
     const { service, plan } = route;
@@ -301,7 +336,14 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     const livenessMs = options.livenessIntervalMs ?? 20_000;
     const liveness = { beat: () => legacySocket.livenessPing() };
     const legacySocket = new LegacySocket(ws, limits, {
-      onText: (text) => session.receive(text),
+      onText: (text) => {
+        // A throw here would escape ws's 'message' listener and end the process.
+        try {
+          session.receive(text);
+        } catch (error) {
+          session.logger.error({ err: error }, 'legacy client frame failed');
+        }
+      },
       onSlowConsumer: (buffered) => {
         metrics.slowConsumers.inc({ service, transport: 'legacy' });
         session.logger.warn({ buffered }, 'closing slow legacy consumer');

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../domain/event-log.js';
 import { DEFAULT_LIMITS } from '../transport/limits.js';
 import { parseOriginList } from '../auth/origin.js';
@@ -36,7 +37,30 @@ export interface CliConfig {
   tokenCookie: string;
   /** Origin allowlist; undefined = any origin. */
   allowedOrigins: string[] | undefined;
+  /** Named admin tokens from `SWITCHYARD_ADMIN_TOKENS` (`name:token,name:token`), name → token. */
+  adminTokens: Record<string, string> | undefined;
 }
+
+/** One `name:token` entry; the name is what the audit trail records. */
+const adminTokenEntry = z.string().transform((entry, ctx) => {
+  const colon = entry.indexOf(':');
+  const name = colon < 0 ? '' : entry.slice(0, colon).trim();
+  const token = colon < 0 ? '' : entry.slice(colon + 1).trim();
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) ctx.addIssue({ code: 'custom', message: `"${name}" is not a token name (letters, digits, _ . -; at most 64)` });
+  if (!/^\S{1,512}$/.test(token)) ctx.addIssue({ code: 'custom', message: `the token of "${name}" is empty, has spaces or is over 512 characters` });
+  return [name, token] as const;
+});
+
+/** `SWITCHYARD_ADMIN_TOKENS`: comma-separated `name:token`, names and tokens unique. */
+export const adminTokensSchema = z.string().transform((list) => list.split(',').filter((entry) => entry.trim() !== ''))
+  .pipe(z.array(adminTokenEntry).min(1, 'no name:token entry'))
+  .superRefine((entries, ctx) => {
+    const names = entries.map(([name]) => name);
+    const tokens = entries.map(([, token]) => token);
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'a token name appears twice' });
+    if (new Set(tokens).size !== tokens.length) ctx.addIssue({ code: 'custom', message: 'two names share one token (the audit trail could not tell them apart)' });
+  })
+  .transform((entries) => Object.fromEntries(entries) as Record<string, string>);
 
 function integer(name: string, min: number, max: number): (value: string) => number {
   return (value) => {
@@ -72,6 +96,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.parse([...argv], { from: 'user' });
+  const adminTokens = parseAdminTokens(env, program);
   const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; connectionsPerAddress: number; messagesPerSecond: number; producerRps: number; socketioHardBuffer: number; trustedProxies: string }>();
   return {
     port: o.port,
@@ -100,5 +125,23 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     jwtAudience: env.SWITCHYARD_JWT_AUDIENCE || undefined,
     tokenCookie: env.SWITCHYARD_TOKEN_COOKIE || 'switchyard_token',
     allowedOrigins: parseOriginList(env.SWITCHYARD_ALLOWED_ORIGINS),
+    adminTokens,
   };
+}
+
+/** `SWITCHYARD_ADMIN_TOKENS`, checked against `SWITCHYARD_ADMIN_TOKEN` (named `admin`). A bad list is a usage error. */
+function parseAdminTokens(env: NodeJS.ProcessEnv, program: Command): Record<string, string> | undefined {
+  const raw = env.SWITCHYARD_ADMIN_TOKENS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  // Never echo the value: it holds secrets.
+  const parsed = adminTokensSchema.safeParse(raw);
+  if (!parsed.success) program.error(`error: SWITCHYARD_ADMIN_TOKENS must be "name:token,name:token": ${parsed.error.issues.map((i) => i.message).join('; ')}`, { exitCode: 2, code: 'switchyard.adminTokens' });
+  const tokens = parsed.data;
+  if (env.SWITCHYARD_ADMIN_TOKEN && Object.hasOwn(tokens, 'admin')) {
+    program.error('error: SWITCHYARD_ADMIN_TOKENS names "admin", the name SWITCHYARD_ADMIN_TOKEN acts under; rename one', { exitCode: 2, code: 'switchyard.adminTokens' });
+  }
+  if (env.SWITCHYARD_ADMIN_TOKEN && Object.values(tokens).includes(env.SWITCHYARD_ADMIN_TOKEN)) {
+    program.error('error: a token in SWITCHYARD_ADMIN_TOKENS is also SWITCHYARD_ADMIN_TOKEN', { exitCode: 2, code: 'switchyard.adminTokens' });
+  }
+  return tokens;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
 
 /**
@@ -8,25 +9,32 @@ import type Router from '@koa/router';
 export function consoleRoutes(router: Router): void {
   router.get('/console', (ctx) => {
     ctx.type = 'html';
-    ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    ctx.set('Content-Security-Policy', CSP);
+    // For browsers that predate frame-ancestors: the console must never be framed (clickjacking a stage switch).
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('Cache-Control', 'no-store');
     ctx.body = PAGE;
   });
 }
 
-const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Switchyard console</title>
-<style>
+const STYLE = `
+
  body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
  table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
  .legacy{background:#eef}.shadow{background:#ffd}.socketio{background:#dfd}.retired{background:#eee}
  button{margin-right:.2rem}#error{color:#b00}code{background:#f4f4f4;padding:0 .2rem}
-</style></head><body>
+`;
+
+const BODY = `
 <h1>Switchyard</h1>
 <p>Admin token: <input id="token" type="password" size="30"> <button id="save">Use</button> <span id="flags"></span></p>
 <p id="error"></p>
 <table id="services"><thead><tr><th>service</th><th>priority / phase</th><th>stage</th><th>source</th><th>connections (legacy / Socket.IO)</th><th>shadow consistency</th><th>set stage</th></tr></thead><tbody></tbody></table>
-<h2>Audit trail</h2><table id="audit"><thead><tr><th>time</th><th>service</th><th>from</th><th>to</th><th>source</th></tr></thead><tbody></tbody></table>
-<script>
+<h2>Audit trail</h2><table id="audit"><thead><tr><th>time</th><th>service</th><th>from</th><th>to</th><th>source</th><th>actor</th></tr></thead><tbody></tbody></table>
+`;
+
+const SCRIPT = `
 const STAGES=['legacy','shadow','socketio','retired'];
 const $=(s)=>document.querySelector(s);
 $('#token').value=sessionStorage.getItem('switchyard-token')||'';
@@ -58,8 +66,30 @@ async function refresh(){
       actions.append(clear);tr.append(actions);body.append(tr);
     }
     const ab=$('#audit tbody');ab.replaceChildren();
-    for(const e of audit.entries.slice(-50).reverse()){const tr=document.createElement('tr');tr.append(cell(e.at),cell(e.service),cell(e.from),cell(e.to),cell(e.source));ab.append(tr);}
+    for(const e of audit.entries.slice(-50).reverse()){const tr=document.createElement('tr');tr.append(cell(e.at),cell(e.service),cell(e.from),cell(e.to),cell(e.source),cell(e.actor));ab.append(tr);}
   }catch(e){$('#error').textContent=e.message;}
 }
 refresh();setInterval(refresh,2000);
-</script></body></html>`;
+`;
+
+const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * Only this page's own inline style and script run (by hash, no
+ * 'unsafe-inline'), it talks to this origin only, and no other page may
+ * frame it.
+ */
+const CSP = [
+  "default-src 'none'",
+  `script-src ${hash(SCRIPT)}`,
+  `style-src ${hash(STYLE)}`,
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Switchyard console</title>
+<style>${STYLE}</style></head><body>${BODY}<script>${SCRIPT}</script></body></html>`;

@@ -10,7 +10,7 @@ import type { Limits } from '../transport/limits.js';
 import { ProducerRateLimiter } from '../transport/producer-rate-limit.js';
 import { guardSocketIo } from '../transport/socketio-guards.js';
 import type { Metrics } from './metrics.js';
-import { rejectUpgrade } from './reject-upgrade.js';
+import { rejectUpgrade } from '../transport/reject-upgrade.js';
 
 export interface FlowControlOptions {
   limits: Limits;

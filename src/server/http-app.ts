@@ -2,6 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
 import Router from '@koa/router';
 import Koa from 'koa';
+import type { Logger } from 'pino';
 import type { ServicePlan } from '../adapter/plan-schema.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toHttp } from '../errors/surfaces.js';
@@ -9,6 +10,8 @@ import type { FlagSourceStatus } from '../flags/flag-source.js';
 import type { ServiceId } from '../registry/contracts.js';
 import type { ServiceModule } from '../services/service-module.js';
 import type { Limits } from '../transport/limits.js';
+import { adminGate, AdminTokens, isAdminRequest } from './admin-auth.js';
+import { requireJsonBody } from './json-body.js';
 import type { Metrics } from './metrics.js';
 import type { ProducerRateLimiter } from '../transport/producer-rate-limit.js';
 import { producerLimit } from './producer-limit-middleware.js';
@@ -28,6 +31,10 @@ export interface HttpAppOptions {
   producerLimiter?: ProducerRateLimiter;
   /** Origin allowlist, producer token and client authentication (src/auth). Default: all open. */
   access?: Pick<Access, 'corsOrigin' | 'koaGuard'>;
+  /** Where 5xx answers are logged, with the error's stack. */
+  logger?: Logger;
+  /** The admin API's tokens; without any, every `/api/admin` request is refused (401). */
+  adminTokens?: AdminTokens;
 }
 
 /**
@@ -37,13 +44,22 @@ export interface HttpAppOptions {
  */
 export function createHttpApp(options: HttpAppOptions): Koa {
   const app = new Koa();
-  const router = new Router();
+  // Case-sensitive, as the legacy FastAPI routes were: `/Api/…` is not `/api/…`.
+  const router = new Router({ sensitive: true });
 
   app.use(async (ctx, next) => {
+    // On every answer, errors included: a JSON error must never be sniffed into HTML.
+    ctx.set('X-Content-Type-Options', 'nosniff');
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new SwitchyardError('NOT_FOUND', `no route ${ctx.method} ${ctx.path}`);
+      }
+      // allowedMethods() leaves a bare status (Koa would answer text/plain).
+      // 501 is its answer to a method no route knows (PROPFIND): not allowed here either.
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+        // The Allow header it set stays on the answer.
+        throw new SwitchyardError('METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
       }
     } catch (error) {
       const status = (error as { status?: number }).status;
@@ -58,18 +74,29 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       if (httpStatus >= 500) ctx.app.emit('error', error, ctx);
     }
   });
-  app.on('error', () => {
-    // Logged by the caller's listener; Koa would print to stderr otherwise.
+  // Every 5xx reaches the log with its stack (the funnel emits them here).
+  app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    options.logger?.error({ err: error, method: ctx?.method, path: ctx?.path }, 'request failed');
   });
+  app.use(adminGate(options.adminTokens ?? new AdminTokens({})));
   // Browsers on another origin (the SDK's discovery, the legacy chat REST
   // route) may call the public API, as they may open the Socket.IO engine
-  // (cors in app.ts). Not the admin API: it is for operators and scripts.
+  // (cors in app.ts). Not the admin API, however its path is spelled: it is
+  // for operators and scripts.
   const publicCors = cors({ origin: options.access?.corsOrigin ?? ((ctx) => ctx.get('origin') || '*') });
-  app.use((ctx, next) => (ctx.path.startsWith('/api/admin') ? next() : publicCors(ctx, next)));
+  app.use((ctx, next) => (isAdminRequest(ctx.url) ? next() : publicCors(ctx, next)));
   // Before the body parser: a flood is refused without reading its bodies.
   if (options.producerLimiter) app.use(producerLimit(options.producerLimiter, () => options.metrics.flowRefusals.inc({ code: 'RATE_LIMITED', transport: 'rest' })));
   if (options.access) app.use(options.access.koaGuard);
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: options.limits.restMaxBody, encoding: 'utf-8' }));
+  app.use(requireJsonBody());
+  app.use(bodyParser({
+    enableTypes: ['json'],
+    // The same types requireJsonBody admits. (The library merges this list
+    // into its defaults by index, hence application/json named again.)
+    extendTypes: { json: ['application/json', 'application/*+json'] },
+    jsonLimit: options.limits.restMaxBody,
+    encoding: 'utf-8',
+  }));
 
   router.get('/health', (ctx) => {
     ctx.body = { status: 'ok' };

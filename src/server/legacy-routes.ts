@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServicePlan } from '../adapter/plan-schema.js';
 import { pathParams } from '../adapter/plan-loader.js';
 import type { ServiceId } from '../registry/contracts.js';
+import { safeDecode } from './request-target.js';
 
 /** A compiled legacy path. */
 export interface LegacyRoute {
@@ -32,8 +33,12 @@ export function matchLegacyRoute(routes: readonly LegacyRoute[], url: URL): Rout
     const found = route.pattern.exec(url.pathname);
     if (!found) continue;
     const params: Record<string, string> = {};
+    // parseRequestTarget refused bad escapes already; a segment that still
+    // does not decode matches nothing rather than throwing.
+    const values = found.slice(1).map((raw) => safeDecode(raw));
+    if (values.some((value) => value === undefined)) continue;
     route.names.forEach((name, i) => {
-      params[name] = decodeURIComponent(found[i + 1]!);
+      params[name] = values[i]!;
     });
     for (const name of route.plan.legacy.query) {
       const value = url.searchParams.get(name);

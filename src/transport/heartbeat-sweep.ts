@@ -10,13 +10,25 @@ export interface Beating {
  */
 export class HeartbeatSweep {
   readonly #groups = new Map<number, { members: Set<Beating>; timer: NodeJS.Timeout }>();
+  readonly #onError: (error: unknown, member: Beating) => void;
+
+  /** `onError` hears a member whose beat threw; the sweep goes on with the others (a throw in a timer would end the process). */
+  constructor(onError: (error: unknown, member: Beating) => void = () => {}) {
+    this.#onError = onError;
+  }
 
   add(intervalMs: number, member: Beating): void {
     let group = this.#groups.get(intervalMs);
     if (!group) {
       const members = new Set<Beating>();
       const timer = setInterval(() => {
-        for (const m of [...members]) m.beat();
+        for (const m of [...members]) {
+          try {
+            m.beat();
+          } catch (error) {
+            this.#onError(error, m);
+          }
+        }
       }, intervalMs);
       timer.unref();
       group = { members, timer };
