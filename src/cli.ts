@@ -52,7 +52,7 @@ async function main(): Promise<void> {
 
   const sy = await createSwitchyard({
     planDir: config.planDir, logger, flags, adminToken: config.adminToken,
-    retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs },
+    retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs, maxBytes: config.historyBytes, maxTotalBytes: config.historyTotalBytes },
   });
   const address = await sy.listen(config.port, config.host);
   const stops = config.demo ? [...sy.modules.values()].flatMap((m) => (m.demo ? [m.demo()] : [])) : [];

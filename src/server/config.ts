@@ -17,6 +17,9 @@ export interface CliConfig {
   /** Room history kept for resume: events per room and age. */
   historyEvents: number;
   historyMs: number;
+  /** Room history kept for resume: payload bytes per room and across all rooms. */
+  historyBytes: number;
+  historyTotalBytes: number;
 }
 
 function integer(name: string, min: number, max: number): (value: string) => number {
@@ -45,10 +48,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     .option('--log-level <level>', 'pino level (LOG_LEVEL)', env.LOG_LEVEL ?? 'info')
     .option('--history-events <n>', 'events kept per room for resume (SWITCHYARD_HISTORY_EVENTS)', integer('history-events', 1, 1_000_000), Number(env.SWITCHYARD_HISTORY_EVENTS ?? DEFAULT_RETENTION.maxEvents))
     .option('--history-ms <ms>', 'age of the oldest event kept for resume (SWITCHYARD_HISTORY_MS)', integer('history-ms', 1000, 86_400_000), Number(env.SWITCHYARD_HISTORY_MS ?? DEFAULT_RETENTION.maxAgeMs))
+    .option('--history-bytes <n>', 'payload bytes kept per room for resume (SWITCHYARD_HISTORY_BYTES)', integer('history-bytes', 1024, 1024 ** 3), Number(env.SWITCHYARD_HISTORY_BYTES ?? DEFAULT_RETENTION.maxBytes))
+    .option('--history-total-bytes <n>', 'payload bytes kept for resume across all rooms (SWITCHYARD_HISTORY_TOTAL_BYTES)', integer('history-total-bytes', 1024, 16 * 1024 ** 3), Number(env.SWITCHYARD_HISTORY_TOTAL_BYTES ?? DEFAULT_RETENTION.maxTotalBytes))
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.parse([...argv], { from: 'user' });
-  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number }>();
+  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; historyBytes: number; historyTotalBytes: number }>();
   return {
     port: o.port,
     host: o.host,
@@ -64,5 +69,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     logLevel: o.logLevel,
     historyEvents: o.historyEvents,
     historyMs: o.historyMs,
+    historyBytes: o.historyBytes,
+    historyTotalBytes: o.historyTotalBytes,
   };
 }
