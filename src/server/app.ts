@@ -18,6 +18,7 @@ import { RoomHub } from '../domain/room-hub.js';
 import type { ServiceId } from '../services/ids.js';
 import { createServiceModules } from '../services/index.js';
 import type { ServiceModule } from '../services/service-module.js';
+import { storageLimitsFromEnv, type StorageLimits } from '../services/storage-limits.js';
 import { HeartbeatSweep } from '../transport/heartbeat-sweep.js';
 import { LegacySocket } from '../transport/legacy-socket.js';
 import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
@@ -69,6 +70,8 @@ export interface SwitchyardOptions {
   flags?: FlagSource;
   /** Bearer token of the admin API (`/api/admin/*`). Without one the admin API answers 401 to everyone. */
   adminToken?: string;
+  /** What producers may make the services store (entities, sizes, idle TTL). Default: the environment over `DEFAULT_STORAGE_LIMITS`. */
+  storage?: Partial<StorageLimits>;
 }
 
 export interface Switchyard {
@@ -101,7 +104,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   // Rooms are released once idle for as long as their history lasts (see RoomHub.releaseIdleRooms).
   const hub = new RoomHub(options.eventLog ?? new MemoryEventLog(retention, clock), { clock, logger, releaseAfterMs: retention.maxAgeMs });
   // Domains read time through the hub, so it can hold one instant for shadow comparisons.
-  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans });
+  const storage: StorageLimits = { ...storageLimitsFromEnv(process.env), ...options.storage };
+  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage });
   const metrics = new Metrics(hub);
   const sweep = new HeartbeatSweep();
   const sessions = new Set<LegacySession>();

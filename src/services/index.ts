@@ -10,6 +10,7 @@ import { createMcpLogsService } from './mcp-logs/index.js';
 import { createProjectCreationService } from './project-creation/index.js';
 import { createProjectTasksService } from './project-tasks/index.js';
 import type { ServiceContext, ServiceModule } from './service-module.js';
+import type { StorageLimits } from './storage-limits.js';
 import { createTestExecutionService } from './test-execution/index.js';
 
 type Factory = (ctx: ServiceContext) => ServiceModule;
@@ -25,12 +26,12 @@ const FACTORIES: Record<ServiceId, Factory | undefined> = {
   'knowledge-items': createKnowledgeItemsService,
 };
 
-export function createServiceModules(deps: { hub: RoomHub; clock: Clock; logger: Logger; plans: ReadonlyMap<ServiceId, ServicePlan> }): Map<ServiceId, ServiceModule> {
+export function createServiceModules(deps: { hub: RoomHub; clock: Clock; logger: Logger; plans: ReadonlyMap<ServiceId, ServicePlan>; storage?: StorageLimits }): Map<ServiceId, ServiceModule> {
   const modules = new Map<ServiceId, ServiceModule>();
   for (const [id, plan] of deps.plans) {
     const factory = FACTORIES[id];
     if (!factory) continue;
-    modules.set(id, factory({ hub: deps.hub, clock: deps.clock, logger: deps.logger.child({ service: id }), plan }));
+    modules.set(id, factory({ hub: deps.hub, clock: deps.clock, logger: deps.logger.child({ service: id }), plan, storage: deps.storage }));
   }
   return modules;
 }
