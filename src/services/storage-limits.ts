@@ -18,6 +18,8 @@ export interface StorageLimits {
   crawlLogLines: number;
   /** Tasks kept per project; creating one more is refused (429). Default 1000. */
   tasksPerProject: number;
+  /** Bytes of all entities of one service together (as JSON); a change beyond it is refused (429). Default 64 MiB. */
+  serviceBytes: number;
 }
 
 export const DEFAULT_STORAGE_LIMITS: StorageLimits = {
@@ -26,6 +28,7 @@ export const DEFAULT_STORAGE_LIMITS: StorageLimits = {
   entityBytes: 256 * 1024,
   crawlLogLines: 200,
   tasksPerProject: 1000,
+  serviceBytes: 64 * 1024 * 1024,
 };
 
 /** Longest free text a producer may send in one field (a log line, a message, an error). */
@@ -44,6 +47,7 @@ export function storageLimitsFromEnv(env: NodeJS.ProcessEnv): StorageLimits {
     entityBytes: envPositiveInt(env, 'SWITCHYARD_ENTITY_BYTES', d.entityBytes),
     crawlLogLines: envPositiveInt(env, 'SWITCHYARD_CRAWL_LOG_LINES', d.crawlLogLines),
     tasksPerProject: envPositiveInt(env, 'SWITCHYARD_TASKS_PER_PROJECT', d.tasksPerProject),
+    serviceBytes: envPositiveInt(env, 'SWITCHYARD_SERVICE_BYTES', d.serviceBytes),
   };
 }
 
@@ -52,10 +56,52 @@ export function assertCapacity(count: number, limit: number, what: string): void
   if (count >= limit) throw new SwitchyardError('CAPACITY_EXCEEDED', `${what}: at most ${limit} may be live at once`, { limit });
 }
 
-/** Refuse a state whose JSON exceeds `limit` bytes (call before committing it, so a refused update changes nothing). */
-export function assertEntityBytes(state: unknown, limit: number, what: string): void {
+/**
+ * Refuse a state whose JSON exceeds `limit` bytes (call before committing it,
+ * so a refused update changes nothing); returns its size.
+ */
+export function assertEntityBytes(state: unknown, limit: number, what: string): number {
   const bytes = Buffer.byteLength(JSON.stringify(state));
   if (bytes > limit) throw new SwitchyardError('PAYLOAD_TOO_LARGE', `${what}: state would be ${bytes} bytes, at most ${limit}`, { limit });
+  return bytes;
+}
+
+/**
+ * The bytes a service holds, entity by entity, against `serviceBytes`: the
+ * count limit times the size limit is far more than a server should hold, so
+ * the sum is bounded too. Check before committing a change.
+ */
+export class ByteBudget {
+  readonly #sizes = new Map<string, number>();
+  #total = 0;
+  readonly #limit: number;
+  readonly #what: string;
+
+  constructor(limit: number, what: string) {
+    this.#limit = limit;
+    this.#what = what;
+  }
+
+  /** Throw CAPACITY_EXCEEDED if `id` taking `bytes` would overflow the budget. */
+  check(id: string, bytes: number): void {
+    const total = this.#total - (this.#sizes.get(id) ?? 0) + bytes;
+    if (total > this.#limit) throw new SwitchyardError('CAPACITY_EXCEEDED', `${this.#what}: would hold ${total} bytes, at most ${this.#limit}`, { limit: this.#limit });
+  }
+
+  /** Record `id`'s size (after `check`). */
+  set(id: string, bytes: number): void {
+    this.#total += bytes - (this.#sizes.get(id) ?? 0);
+    this.#sizes.set(id, bytes);
+  }
+
+  delete(id: string): void {
+    this.#total -= this.#sizes.get(id) ?? 0;
+    this.#sizes.delete(id);
+  }
+
+  get total(): number {
+    return this.#total;
+  }
 }
 
 /**

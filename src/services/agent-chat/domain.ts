@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
-import { assertCapacity, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
+import { assertCapacity, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { WELCOME_TEXT, chatRoom, type AgentType, type ChatMessage, type ChatSessionView } from './events.js';
 
 /** Memory bounds of the chat domain. */
@@ -37,7 +37,7 @@ interface SessionState {
   readonly view: ChatSessionView;
   /** Ids already stored, oldest first; bounded by `dedupeWindow`. Owned by the domain. */
   readonly seen: Set<string>;
-  /** UTF-8 bytes of the history's contents, bounded by `entityBytes` (the oldest messages go). */
+  /** UTF-8 bytes of the history's messages as JSON, bounded by `entityBytes` (the oldest messages go). */
   bytes: number;
 }
 
@@ -55,10 +55,12 @@ export class AgentChatDomain {
   readonly #maxSessions: number;
   readonly #limits: StorageLimits;
   readonly #idle: IdleExpiry;
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: AgentChatOptions = {}) {
     this.#ctx = ctx;
     this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'chat sessions');
     // A session nobody posts to or joins for the idle TTL is dropped with its room.
     this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (id) => this.#forget(id));
     this.#maxHistory = Math.max(options.maxHistory ?? 500, 1);
@@ -77,7 +79,10 @@ export class AgentChatDomain {
     const now = this.#now();
     const welcome: ChatMessage = { id: randomUUID(), content: WELCOME_TEXT, sender: 'agent', timestamp: now, agent_type: agentType };
     const view: ChatSessionView = { session_id: sessionId, project_id: input.project_id ?? null, messages: [welcome], agent_type: agentType, created_at: now };
-    this.#sessions.set(sessionId, { view, seen: new Set([welcome.id]), bytes: Buffer.byteLength(welcome.content) });
+    const bytes = messageBytes(welcome);
+    this.#budget.check(sessionId, bytes);
+    this.#budget.set(sessionId, bytes);
+    this.#sessions.set(sessionId, { view, seen: new Set([welcome.id]), bytes });
     this.#idle.touch(sessionId);
     return view;
   }
@@ -144,12 +149,16 @@ export class AgentChatDomain {
       return { id: input.id, duplicate: true, message: view.messages.find((m) => m.id === input.id) };
     }
     const message: ChatMessage = { id: input.id ?? randomUUID(), content: input.content, sender: input.sender, timestamp: this.#now(), agent_type: input.agent_type };
+    const added = messageBytes(message);
+    // What the session may hold after trimming, at most: checked before anything changes.
+    this.#budget.check(view.session_id, Math.min(state.bytes + added, Math.max(this.#limits.entityBytes, added)));
     view.messages.push(message);
-    state.bytes += Buffer.byteLength(message.content);
+    state.bytes += added;
     let drop = Math.max(0, view.messages.length - this.#maxHistory);
-    for (let i = 0; i < drop; i++) state.bytes -= Buffer.byteLength(view.messages[i]!.content);
-    while (drop < view.messages.length - 1 && state.bytes > this.#limits.entityBytes) state.bytes -= Buffer.byteLength(view.messages[drop++]!.content);
+    for (let i = 0; i < drop; i++) state.bytes -= messageBytes(view.messages[i]!);
+    while (drop < view.messages.length - 1 && state.bytes > this.#limits.entityBytes) state.bytes -= messageBytes(view.messages[drop++]!);
     if (drop > 0) view.messages.splice(0, drop);
+    this.#budget.set(view.session_id, state.bytes);
     this.#idle.touch(view.session_id);
     seen.add(message.id);
     if (seen.size > this.#dedupeWindow) seen.delete(seen.values().next().value!);
@@ -166,10 +175,16 @@ export class AgentChatDomain {
   #forget(sessionId: string): void {
     this.#idle.forget(sessionId);
     this.#sessions.delete(sessionId);
+    this.#budget.delete(sessionId);
     this.#ctx.hub.dropRoom(chatRoom(sessionId));
   }
 
   #now(): string {
     return pythonLocalIso(this.#ctx.clock());
   }
+}
+
+/** A stored message's size: its JSON in UTF-8 bytes. */
+function messageBytes(message: ChatMessage): number {
+  return Buffer.byteLength(JSON.stringify(message));
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
-import { assertCapacity, assertEntityBytes, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
+import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { crawlRoom, type CrawlProgressState } from './events.js';
 
 /** Keys a progress update may not overwrite: they belong to the tracker. */
@@ -32,6 +32,7 @@ export class CrawlProgressDomain {
   readonly #retentionMs: number;
   readonly #limits: StorageLimits;
   readonly #idle: IdleExpiry;
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: { completedRetentionMs?: number } = {}) {
     this.#ctx = ctx;
@@ -39,6 +40,7 @@ export class CrawlProgressDomain {
     this.#retentionMs = options.completedRetentionMs ?? 300_000;
     this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
     this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (id) => this.#forget(id));
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'crawls');
   }
 
   get(progressId: string): CrawlProgressState | undefined {
@@ -135,7 +137,9 @@ export class CrawlProgressDomain {
   #commit(state: CrawlProgressState): void {
     const overflow = state.logs.length - this.#limits.crawlLogLines;
     if (overflow > 0) state.logs.splice(0, overflow);
-    assertEntityBytes(state, this.#limits.entityBytes, `crawl ${state.progressId}`);
+    const bytes = assertEntityBytes(state, this.#limits.entityBytes, `crawl ${state.progressId}`);
+    this.#budget.check(state.progressId, bytes);
+    this.#budget.set(state.progressId, bytes);
     this.#states.set(state.progressId, state);
     this.#publish(state);
   }
@@ -145,6 +149,7 @@ export class CrawlProgressDomain {
     this.#cleanups.delete(progressId);
     this.#idle.forget(progressId);
     this.#states.delete(progressId);
+    this.#budget.delete(progressId);
     this.#ctx.hub.dropRoom(crawlRoom(progressId));
   }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
-import { assertCapacity, assertEntityBytes, DEFAULT_STORAGE_LIMITS, type StorageLimits } from '../storage-limits.js';
+import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, type StorageLimits } from '../storage-limits.js';
 import { creationRoom, progressEvent, type ProjectCreationState, type ProjectProgress } from './events.js';
 
 /** Keys an update may not overwrite: they belong to the tracker. */
@@ -57,10 +57,12 @@ export class ProjectCreationDomain {
   readonly #completedRetentionMs: number;
   readonly #idleRetentionMs: number;
   readonly #limits: StorageLimits;
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: ProjectCreationOptions = {}) {
     this.#ctx = ctx;
     this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'project creations');
     this.#completedRetentionMs = options.completedRetentionMs ?? 5000;
     // The service's own 10 minutes, or the server-wide idle TTL when that is shorter.
     this.#idleRetentionMs = options.idleRetentionMs ?? Math.min(10 * 60_000, this.#limits.idleTtlMs);
@@ -93,7 +95,9 @@ export class ProjectCreationDomain {
       description: input.description ?? '',
       github_repo: input.github_repo ?? null,
     };
-    assertEntityBytes(state, this.#limits.entityBytes, `project creation ${progressId}`);
+    const bytes = assertEntityBytes(state, this.#limits.entityBytes, `project creation ${progressId}`);
+    this.#budget.check(progressId, bytes);
+    this.#budget.set(progressId, bytes);
     this.#states.set(progressId, { state, startedAt: now });
     return this.#publish(progressId, state);
   }
@@ -153,8 +157,10 @@ export class ProjectCreationDomain {
 
   /** Refuse an oversized state (413, nothing changed), else make it the live one. */
   #commit(progressId: string, state: ProjectCreationState): ProjectCreationState {
-    assertEntityBytes(state, this.#limits.entityBytes, `project creation ${progressId}`);
+    const bytes = assertEntityBytes(state, this.#limits.entityBytes, `project creation ${progressId}`);
+    this.#budget.check(progressId, bytes);
     this.#require(progressId).state = state;
+    this.#budget.set(progressId, bytes);
     return state;
   }
 
@@ -176,6 +182,7 @@ export class ProjectCreationDomain {
     clearTimeout(this.#cleanups.get(progressId));
     const timer = setTimeout(() => {
       this.#states.delete(progressId);
+      this.#budget.delete(progressId);
       this.#cleanups.delete(progressId);
       this.#ctx.hub.dropRoom(creationRoom(progressId));
     }, afterMs);

@@ -14,5 +14,6 @@ export function createProjectTasksService(ctx: ServiceContext, options: ProjectT
     handlers: tasksHandlers(domain, (room) => ctx.hub.head(room), ctx.clock),
     routes: (router) => tasksRoutes(router, domain),
     demo: () => tasksDemo(domain),
+    close: () => domain.close(),
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
-import { assertCapacity, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
+import { assertCapacity, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { executionRoom, FINISHED_STATUSES, MESSAGES, type TestReplay, type TestStatus, type TestSummary, type TestType } from './events.js';
 import { DEFAULT_TEST_EXECUTION_OPTIONS, type TestExecutionOptions } from './options.js';
 
@@ -60,12 +60,14 @@ export class TestExecutionDomain {
   readonly #queuedListeners = new Set<(executionId: string) => void>();
   readonly #limits: StorageLimits;
   readonly #idle: IdleExpiry;
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: Partial<TestExecutionOptions> = {}) {
     this.#ctx = ctx;
     this.#options = { ...DEFAULT_TEST_EXECUTION_OPTIONS, ...options };
     this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
     this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (id) => this.#forget(id));
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'test executions');
   }
 
   /** Executions held (finished ones until their retention ends), for tests and metrics. */
@@ -133,6 +135,9 @@ export class TestExecutionDomain {
    */
   appendOutput(executionId: string, chunks: readonly string[]): number {
     const record = this.#requireUnfinished(executionId);
+    // What the buffer may hold after trimming, at most: checked before anything is sent.
+    const added = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
+    this.#budget.check(executionId, Math.min(record.outputBytes + added, Math.max(this.#limits.entityBytes, added)));
     let sent = 0;
     for (const chunk of chunks) {
       for (const raw of chunk.split(/\r?\n/)) {
@@ -150,6 +155,7 @@ export class TestExecutionDomain {
       record.outputBytes -= Buffer.byteLength(record.output[overflow++]!);
     }
     if (overflow > 0) record.output.splice(0, overflow);
+    this.#budget.set(executionId, record.outputBytes);
     this.#idle.touch(executionId);
     if (sent > 0 && record.status === 'running') this.#armStillRunning(record);
     return sent;
@@ -221,6 +227,7 @@ export class TestExecutionDomain {
     this.#cleanups.delete(executionId);
     this.#idle.forget(executionId);
     this.#executions.delete(executionId);
+    this.#budget.delete(executionId);
     this.#ctx.hub.dropRoom(executionRoom(executionId));
   }
 
