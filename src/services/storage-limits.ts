@@ -31,6 +31,13 @@ export const DEFAULT_STORAGE_LIMITS: StorageLimits = {
   serviceBytes: 64 * 1024 * 1024,
 };
 
+/**
+ * Bytes of a whole list that every change re-sends to every subscriber (the
+ * project list, the knowledge items: the legacy protocols), so it stays small
+ * whatever the count. A change beyond it is refused (429).
+ */
+export const LIST_BYTES = 4 * 1024 * 1024;
+
 /** Longest free text a producer may send in one field (a log line, a message, an error). */
 export const TEXT_MAX = 32_000;
 /** Longest id, status, step or other short field. */

@@ -2,14 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { postgresIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
-import { assertCapacity, assertEntityBytes, DEFAULT_STORAGE_LIMITS, type StorageLimits } from '../storage-limits.js';
+import { assertCapacity, assertEntityBytes, DEFAULT_STORAGE_LIMITS, LIST_BYTES, type StorageLimits } from '../storage-limits.js';
 import { PROJECT_LIST_ROOM, type ProjectRecord } from './events.js';
-
-/**
- * Bytes of the whole project list as JSON: every change re-sends it to every
- * list subscriber (the legacy protocol), so it stays small whatever the count.
- */
-export const LIST_BYTES = 4 * 1024 * 1024;
 
 /** Fields a producer may set when creating a project (everything but the timestamps). */
 export interface ProjectInput {
