@@ -8,9 +8,13 @@ interface RoomHistory {
   bytes: number;
 }
 
-/** A retained event, sized, and the room history it was appended to. */
+/**
+ * Where a retained event is: its room's history and its seq. Not the event
+ * itself, so an event trimmed by its room's own bounds is garbage at once.
+ */
 interface Entry {
-  readonly event: RoomEvent & { readonly bytes: number };
+  readonly room: string;
+  readonly seq: number;
   readonly history: RoomHistory;
 }
 
@@ -49,7 +53,7 @@ export class MemoryEventLog implements EventLog {
     history.bytes += sized.bytes;
     this.#events++;
     this.#totalBytes += sized.bytes;
-    this.#order.push({ event: sized, history });
+    this.#order.push({ room: event.room, seq: event.seq, history });
     this.#trim(event.room, history);
     this.#trimTotal();
   }
@@ -109,15 +113,16 @@ export class MemoryEventLog implements EventLog {
   /** The bound across rooms: evict the oldest retained events, whatever their room. */
   #trimTotal(): void {
     while (this.#totalBytes > this.#retention.maxTotalBytes && this.#orderHead < this.#order.length) {
-      const { event, history } = this.#order[this.#orderHead++]!;
+      const { room, seq, history } = this.#order[this.#orderHead++]!;
       // Per-room trims remove from the front and rooms append in seq order, so a
       // still-retained entry is always the first event of its room.
-      if (this.#rooms.get(event.room) !== history || history.events[0] !== event) continue;
+      const event = history.events[0];
+      if (this.#rooms.get(room) !== history || event?.seq !== seq) continue;
       history.events.shift();
       history.bytes -= event.bytes;
       this.#events--;
       this.#totalBytes -= event.bytes;
-      if (history.events.length === 0) this.#rooms.delete(event.room);
+      if (history.events.length === 0) this.#rooms.delete(room);
     }
     this.#compact();
   }
@@ -126,8 +131,8 @@ export class MemoryEventLog implements EventLog {
   #compact(): void {
     const pending = this.#order.length - this.#orderHead;
     if (pending <= 2 * this.#events + 1024) return;
-    this.#order = this.#order.slice(this.#orderHead).filter(({ event, history }) =>
-      this.#rooms.get(event.room) === history && (history.events[0]?.seq ?? Infinity) <= event.seq);
+    this.#order = this.#order.slice(this.#orderHead).filter(({ room, seq, history }) =>
+      this.#rooms.get(room) === history && (history.events[0]?.seq ?? Infinity) <= seq);
     this.#orderHead = 0;
   }
 }

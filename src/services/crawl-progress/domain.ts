@@ -133,10 +133,17 @@ export class CrawlProgressDomain {
     return { ...state, logs: [...state.logs] };
   }
 
-  /** Keep the newest log lines, refuse an oversized state (413, nothing changed), store and publish. */
+  /**
+   * Keep the newest log lines (by count, then as many as fit the byte limit),
+   * refuse a state still oversized (413, nothing changed), store and publish.
+   */
   #commit(state: CrawlProgressState): void {
-    const overflow = state.logs.length - this.#limits.crawlLogLines;
-    if (overflow > 0) state.logs.splice(0, overflow);
+    const { logs } = state;
+    let cut = Math.max(0, logs.length - this.#limits.crawlLogLines);
+    let size = Buffer.byteLength(JSON.stringify(state));
+    for (let i = 0; i < cut; i++) size -= jsonStringBytes(logs[i]!);
+    while (size > this.#limits.entityBytes && cut < logs.length - 1) size -= jsonStringBytes(logs[cut++]!);
+    if (cut > 0) logs.splice(0, cut);
     const bytes = assertEntityBytes(state, this.#limits.entityBytes, `crawl ${state.progressId}`);
     this.#budget.check(state.progressId, bytes);
     this.#budget.set(state.progressId, bytes);
@@ -176,4 +183,9 @@ export class CrawlProgressDomain {
   #now(): string {
     return pythonLocalIso(this.#ctx.clock());
   }
+}
+
+/** What one string adds to an array's JSON: its bytes, two quotes and a comma (escapes make it an estimate). */
+function jsonStringBytes(text: string): number {
+  return Buffer.byteLength(text) + 3;
 }
