@@ -25,7 +25,7 @@ describe('memory: producer floods with large fields', () => {
     const blob = 'x'.repeat(100_000);
     const line = 'l'.repeat(30_000);
     const statuses: number[] = [];
-    const ran = await flood(400, 60_000, async (i) => {
+    const ran = await flood(400, 45_000, async (i) => {
       const res = await api(server.url, 'POST', `/api/producer/crawl-progress/${crawls[i % crawls.length]}/progress`, { status: 'crawling', percentage: i % 100, log: line, blob });
       statuses.push(res.status);
     });
@@ -39,7 +39,7 @@ describe('memory: producer floods with large fields', () => {
     const state = (await api(server.url, 'GET', '/api/producer/crawl-progress/f0')).body as { logs: string[] };
     expect(state.logs.length).toBeLessThanOrEqual(200);
     await expectServerServes(server, canary, 'canary');
-  });
+  }, 60_000);
 
   it('refuses what is over the limits and leaves the state as it was', async () => {
     server = await startServer({ services: ['crawl-progress', 'knowledge-items'] });
@@ -62,7 +62,7 @@ describe('memory: producer floods with large fields', () => {
     const before = await settledHeap();
     const blob = 'x'.repeat(100_000);
     // 60 crawls × 5 updates of ~100 KB: 30 MB published, 8 MiB kept.
-    const ran = await flood(300, 60_000, async (i) => {
+    const ran = await flood(300, 40_000, async (i) => {
       const id = `m${Math.floor(i / 5)}`;
       if (i % 5 === 0) await api(server.url, 'POST', '/api/producer/crawl-progress', { progressId: id });
       else await api(server.url, 'POST', `/api/producer/crawl-progress/${id}/progress`, { status: 'crawling', percentage: i % 100, blob });
@@ -72,5 +72,5 @@ describe('memory: producer floods with large fields', () => {
     // Live states (60 × ~100 KB) plus the 8 MiB of history.
     expect((await settledHeap()) - before).toBeLessThan(40 * MiB);
     await expectServerServes(server, canary, 'canary');
-  });
+  }, 60_000);
 });
