@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     : undefined;
   const sy = await createSwitchyard({
     planDir: config.planDir, logger, flags, adminToken: config.adminToken, adminTokens: config.adminTokens,
-    retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs },
+    retention: { maxEvents: config.historyEvents, maxAgeMs: config.historyMs, maxBytes: config.historyBytes, maxTotalBytes: config.historyTotalBytes },
     limits: {
       connectionsPerAddress: config.connectionsPerAddress, socketIoHardBuffer: config.socketIoHardBuffer,
       messagesPerSecond: config.messagesPerSecond, messageBurst: 2 * config.messagesPerSecond,

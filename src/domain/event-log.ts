@@ -10,6 +10,11 @@ export interface RoomEvent {
   readonly payload: Readonly<Record<string, unknown>>;
   /** When it was published (ms since epoch), for age-based retention. */
   readonly at: number;
+  /**
+   * Size of the payload as JSON (UTF-8 bytes), measured once when published,
+   * for byte-based retention. Absent: the log measures it at append.
+   */
+  readonly bytes?: number;
 }
 
 /** Result of a resume read. */
@@ -29,9 +34,18 @@ export interface RetentionOptions {
   maxEvents: number;
   /** Events older than this are dropped (ms). Default 10 minutes. */
   maxAgeMs: number;
+  /** Bytes of payload JSON kept per room; the oldest events go first. Default 1 MiB. */
+  maxBytes: number;
+  /** Bytes of payload JSON kept across all rooms; the oldest events (of any room) go first. Default 64 MiB. */
+  maxTotalBytes: number;
 }
 
-export const DEFAULT_RETENTION: RetentionOptions = { maxEvents: 1000, maxAgeMs: 10 * 60_000 };
+export const DEFAULT_RETENTION: RetentionOptions = { maxEvents: 1000, maxAgeMs: 10 * 60_000, maxBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 };
+
+/** The size an event is accounted at: its payload's JSON in UTF-8 bytes. */
+export function payloadBytes(payload: Readonly<Record<string, unknown>>): number {
+  return Buffer.byteLength(JSON.stringify(payload));
+}
 
 /**
  * The bounded history behind resume. Async because a Redis-backed log serves

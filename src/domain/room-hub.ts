@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ServiceId } from '../registry/contracts.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import type { EventLog, ReplayResult, RoomEvent } from './event-log.js';
+import { DEFAULT_RETENTION, payloadBytes, type EventLog, type ReplayResult, type RoomEvent } from './event-log.js';
 
 /**
  * Per-publish scratch space shared by all subscribers of one room event, so an
@@ -19,6 +19,23 @@ export interface RoomSubscriber {
 
 /** Receives every published event once (the Socket.IO side broadcasts it to the room). */
 export type BroadcastListener = (service: ServiceId, event: RoomEvent) => void;
+
+/** Whether a room has subscribers the hub does not hold itself (Socket.IO room members). */
+export type PresenceProbe = (room: string) => boolean;
+
+export interface RoomHubOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /**
+   * A room with no subscriber and no activity (publish, join, leave) for this
+   * long is released: its head, epoch and history are forgotten. Use the
+   * history's age bound, so only rooms whose history has expired anyway go.
+   * Default: `DEFAULT_RETENTION.maxAgeMs`.
+   */
+  releaseAfterMs?: number;
+  /** How often idle rooms are looked for. Default: a quarter of `releaseAfterMs`, at most a minute. */
+  sweepIntervalMs?: number;
+}
 
 /**
  * The one place rooms, sequence numbers and history live. Domains publish here;
@@ -49,11 +66,22 @@ export class RoomHub {
   // Set only inside atOneInstant: every read of `clock` returns it meanwhile.
   #frozenAt: number | undefined;
 
-  constructor(log: EventLog, options: { clock?: Clock; logger?: Logger } = {}) {
+  // Owned here: room → last activity (ms), oldest first (touching moves a room to the end).
+  readonly #touched = new Map<string, number>();
+  readonly #presence: PresenceProbe[] = [];
+  readonly #releaseAfterMs: number;
+  readonly #sweepTimer: NodeJS.Timeout;
+
+  constructor(log: EventLog, options: RoomHubOptions = {}) {
     this.#log = log;
     const base = options.clock ?? systemClock;
     this.#clock = () => this.#frozenAt ?? base();
     this.#logger = options.logger;
+    this.#releaseAfterMs = options.releaseAfterMs ?? DEFAULT_RETENTION.maxAgeMs;
+    const every = options.sweepIntervalMs ?? Math.min(60_000, Math.max(50, this.#releaseAfterMs / 4));
+    this.#sweepTimer = setInterval(() => this.releaseIdleRooms(), every);
+    // Housekeeping only: it must never keep a process (or a test worker) alive.
+    this.#sweepTimer.unref();
   }
 
   /** The time source domains use; see `atOneInstant`. */
@@ -98,6 +126,7 @@ export class RoomHub {
     if (epoch === undefined) {
       epoch = `${this.#boot}.${++this.#incarnations}`;
       this.#epochs.set(room, epoch);
+      this.#touch(room);
     }
     return epoch;
   }
@@ -106,7 +135,9 @@ export class RoomHub {
   publish(service: ServiceId, room: string, event: string, payload: Record<string, unknown>): RoomEvent {
     const seq = this.head(room) + 1;
     this.#heads.set(room, seq);
-    const roomEvent: RoomEvent = { room, seq, event, payload, at: this.#clock() };
+    this.#touch(room);
+    // Measured once here, for the log's byte bounds; never per subscriber.
+    const roomEvent: RoomEvent = { room, seq, event, payload, at: this.#clock(), bytes: payloadBytes(payload) };
     this.#published++;
     const append = this.#log.append(roomEvent).catch((error: unknown) => {
       this.#logger?.error({ err: error, room, seq }, 'event log append failed; resume may fall back to a snapshot');
@@ -134,6 +165,7 @@ export class RoomHub {
       this.#members.set(room, set);
     }
     set.add(subscriber);
+    this.#touch(room);
   }
 
   unsubscribe(room: string, subscriber: RoomSubscriber): void {
@@ -141,6 +173,56 @@ export class RoomHub {
     if (!set) return;
     set.delete(subscriber);
     if (set.size === 0) this.#members.delete(room);
+    this.#touch(room);
+  }
+
+  /** Count Socket.IO room members (or any other outside subscribers) as presence: such rooms are never released. */
+  addPresenceProbe(probe: PresenceProbe): void {
+    this.#presence.push(probe);
+  }
+
+  /** Rooms the hub holds state for (a head or an epoch), for /metrics and memory tests. */
+  get roomCount(): number {
+    return this.#touched.size;
+  }
+
+  /**
+   * Release every room idle for `releaseAfterMs` that nobody is subscribed to:
+   * forget its head, epoch and history. Its history had expired by age anyway,
+   * so a resume would get a snapshot; the next use of the room starts a new
+   * epoch, and a client resuming from the old one gets a snapshot, never
+   * another run's events. Runs on a timer; callable directly (tests).
+   */
+  releaseIdleRooms(): number {
+    const before = this.#clock() - this.#releaseAfterMs;
+    const idle: string[] = [];
+    for (const [room, at] of this.#touched) {
+      // Oldest first: the rest were touched later.
+      if (at > before) break;
+      if (this.#present(room)) continue;
+      idle.push(room);
+    }
+    for (const room of idle) {
+      this.#heads.delete(room);
+      this.#epochs.delete(room);
+      this.#touched.delete(room);
+      void this.#log.drop(room);
+    }
+    return idle.length;
+  }
+
+  /** A subscriber outside the hub left `room` (a Socket.IO leave): its idle time starts now. Unknown rooms are ignored. */
+  noteActivity(room: string): void {
+    if (this.#touched.has(room)) this.#touch(room);
+  }
+
+  #present(room: string): boolean {
+    return this.#members.has(room) || this.#presence.some((probe) => probe(room));
+  }
+
+  #touch(room: string): void {
+    this.#touched.delete(room);
+    this.#touched.set(room, this.#clock());
   }
 
   /** Direct subscribers of a room that satisfy `filter` (e.g. other legacy sockets of a chat session). */
@@ -181,17 +263,20 @@ export class RoomHub {
   /**
    * Forget a room whose entity was cleaned up; a later resume gets a snapshot.
    * The sequence restarts only when nobody is subscribed: a connection still
-   * in the room would otherwise filter a reused entity's new events as old.
+   * in the room (either transport) would otherwise filter a reused entity's
+   * new events as old.
    */
   dropRoom(room: string): void {
-    if (!this.#members.has(room)) {
+    if (!this.#present(room)) {
       this.#heads.delete(room);
       this.#epochs.delete(room);
+      this.#touched.delete(room);
     }
     void this.#log.drop(room);
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#sweepTimer);
     await this.#pending;
     await this.#log.close();
     this.#members.clear();

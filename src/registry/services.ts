@@ -23,6 +23,7 @@ import { createMcpLogsService } from '../services/mcp-logs/index.js';
 import { createProjectCreationService } from '../services/project-creation/index.js';
 import { createProjectTasksService } from '../services/project-tasks/index.js';
 import type { ServiceContext, ServiceModule } from '../services/service-module.js';
+import type { StorageLimits } from '../services/storage-limits.js';
 import { createTestExecutionService } from '../services/test-execution/index.js';
 import { CONTRACTS, type ServiceId } from './contracts.js';
 
@@ -63,13 +64,15 @@ export function createServiceModules(deps: {
   plans: ReadonlyMap<ServiceId, ServicePlan>;
   /** Where to find each service's factory; default the registry's `SERVICES`. */
   services?: readonly ServerService[];
+  /** Bounds of the services' stores; default from the environment (see storage-limits.ts). */
+  storage?: StorageLimits;
 }): Map<ServiceId, ServiceModule> {
   const byId = new Map<string, ServerService>((deps.services ?? SERVICES).map((service) => [service.contract.id, service]));
   const modules = new Map<ServiceId, ServiceModule>();
   for (const [id, plan] of deps.plans) {
     const service = byId.get(id);
     if (!service) continue;
-    modules.set(id, service.create({ hub: deps.hub, clock: deps.clock, logger: deps.logger.child({ service: id }), plan }));
+    modules.set(id, service.create({ hub: deps.hub, clock: deps.clock, logger: deps.logger.child({ service: id }), plan, storage: deps.storage }));
   }
   return modules;
 }

@@ -12,13 +12,14 @@ import { render } from '../adapter/template.js';
 import { LegacySession, type LegacyMode } from '../bridge/legacy-session.js';
 import { bridgeSocketIo, type AdmitSocket } from '../bridge/socketio-bridge.js';
 import { systemClock, type Clock } from '../domain/clock.js';
-import type { EventLog, RetentionOptions } from '../domain/event-log.js';
+import { DEFAULT_RETENTION, type EventLog, type RetentionOptions } from '../domain/event-log.js';
 import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { ServiceId } from '../registry/contracts.js';
 import { createServiceModules } from '../registry/services.js';
 import type { ServiceModule } from '../services/service-module.js';
+import { storageLimitsFromEnv, type StorageLimits } from '../services/storage-limits.js';
 import { HeartbeatSweep } from '../transport/heartbeat-sweep.js';
 import { LegacySocket } from '../transport/legacy-socket.js';
 import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
@@ -102,6 +103,8 @@ export interface SwitchyardOptions {
   socketIoPing?: { intervalMs: number; timeoutMs: number };
   /** More admin tokens, by name (name → token); the name is recorded in the audit trail. */
   adminTokens?: Readonly<Record<string, string>>;
+  /** What producers may make the services store (entities, sizes, idle TTL). Default: the environment over `DEFAULT_STORAGE_LIMITS`. */
+  storage?: Partial<StorageLimits>;
 }
 
 export interface Switchyard {
@@ -130,9 +133,12 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const clock = options.clock ?? systemClock;
   const plans = await loadPlans(options.planDir, options.services);
-  const hub = new RoomHub(options.eventLog ?? new MemoryEventLog(options.retention, clock), { clock, logger });
+  const retention: RetentionOptions = { ...DEFAULT_RETENTION, ...options.retention };
+  // Rooms are released once idle for as long as their history lasts (see RoomHub.releaseIdleRooms).
+  const hub = new RoomHub(options.eventLog ?? new MemoryEventLog(retention, clock), { clock, logger, releaseAfterMs: retention.maxAgeMs });
   // Domains read time through the hub, so it can hold one instant for shadow comparisons.
-  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans });
+  const storage: StorageLimits = { ...storageLimitsFromEnv(process.env), ...options.storage };
+  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage });
   const metrics = new Metrics(hub);
   const flow = createFlowControl({ limits, trustedProxies: options.trustedProxies, metrics, logger });
   const sweep = new HeartbeatSweep((error, member) => {
@@ -170,6 +176,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     : undefined;
   const admit: AdmitSocket | undefined = stages ? (service, socket) => stages.admitSocket(service, socket) : options.admitSocket;
   const namespaces = bridgeSocketIo({ io, hub, modules, plans, logger, admit, metrics });
+  watchSocketIoRooms(io, plans, hub);
   stages?.bind(() => sessions.values(), namespaces);
   flow.guardSocketIo(engine, namespaces.values());
 
@@ -427,4 +434,14 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
  */
 function destroyOnError(socket: Duplex): void {
   socket.on('error', () => socket.destroy());
+}
+
+/**
+ * Socket.IO room members are subscribers the hub does not hold: a room one of
+ * them is in is never released, and its idle time starts when the last leaves.
+ */
+function watchSocketIoRooms(io: SocketIoServer, plans: ReadonlyMap<ServiceId, ServicePlan>, hub: RoomHub): void {
+  const adapters = [...new Set([...plans.values()].map((plan) => plan.socketio.namespace))].map((name) => io.of(name).adapter);
+  hub.addPresenceProbe((room) => adapters.some((adapter) => (adapter.rooms.get(room)?.size ?? 0) > 0));
+  for (const adapter of adapters) adapter.on('leave-room', (room: string) => hub.noteActivity(room));
 }

@@ -39,6 +39,9 @@ export interface CliConfig {
   allowedOrigins: string[] | undefined;
   /** Named admin tokens from `SWITCHYARD_ADMIN_TOKENS` (`name:token,name:token`), name → token. */
   adminTokens: Record<string, string> | undefined;
+  /** Room history kept for resume: payload bytes per room and across all rooms. */
+  historyBytes: number;
+  historyTotalBytes: number;
 }
 
 /** One `name:token` entry; the name is what the audit trail records. */
@@ -93,11 +96,13 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     .option('--producer-rps <n>', 'producer REST requests per second per address or credential, burst twice that; 0 = unlimited (SWITCHYARD_PRODUCER_RPS)', integer('producer-rps', 0, 10_000_000), Number(env.SWITCHYARD_PRODUCER_RPS ?? DEFAULT_LIMITS.producerRequestsPerSecond))
     .option('--socketio-hard-buffer <bytes>', 'bytes queued to one Socket.IO client before it is cut as a slow consumer (SWITCHYARD_SOCKETIO_HARD_BUFFER)', integer('socketio-hard-buffer', 64 * 1024, 1024 * 1024 * 1024), Number(env.SWITCHYARD_SOCKETIO_HARD_BUFFER ?? DEFAULT_LIMITS.socketIoHardBuffer))
     .option('--trusted-proxies <list>', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (SWITCHYARD_TRUSTED_PROXIES)', env.SWITCHYARD_TRUSTED_PROXIES ?? '')
+    .option('--history-bytes <n>', 'payload bytes kept per room for resume (SWITCHYARD_HISTORY_BYTES)', integer('history-bytes', 1024, 1024 ** 3), Number(env.SWITCHYARD_HISTORY_BYTES ?? DEFAULT_RETENTION.maxBytes))
+    .option('--history-total-bytes <n>', 'payload bytes kept for resume across all rooms (SWITCHYARD_HISTORY_TOTAL_BYTES)', integer('history-total-bytes', 1024, 16 * 1024 ** 3), Number(env.SWITCHYARD_HISTORY_TOTAL_BYTES ?? DEFAULT_RETENTION.maxTotalBytes))
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.parse([...argv], { from: 'user' });
   const adminTokens = parseAdminTokens(env, program);
-  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; connectionsPerAddress: number; messagesPerSecond: number; producerRps: number; socketioHardBuffer: number; trustedProxies: string }>();
+  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; historyBytes: number; historyTotalBytes: number; connectionsPerAddress: number; messagesPerSecond: number; producerRps: number; socketioHardBuffer: number; trustedProxies: string }>();
   return {
     port: o.port,
     host: o.host,
@@ -126,6 +131,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     tokenCookie: env.SWITCHYARD_TOKEN_COOKIE || 'switchyard_token',
     allowedOrigins: parseOriginList(env.SWITCHYARD_ALLOWED_ORIGINS),
     adminTokens,
+    historyBytes: o.historyBytes,
+    historyTotalBytes: o.historyTotalBytes,
   };
 }
 

@@ -6,6 +6,7 @@ import type { RoomEvent } from '../domain/event-log.js';
 import type { RoomHub } from '../domain/room-hub.js';
 import type { AckError } from '../errors/surfaces.js';
 import type { ServiceId } from '../registry/contracts.js';
+import type { StorageLimits } from './storage-limits.js';
 
 /** What every service's domain gets: the shared hub, time and a logger. */
 export interface ServiceContext {
@@ -13,6 +14,8 @@ export interface ServiceContext {
   clock: Clock;
   logger: Logger;
   plan: ServicePlan;
+  /** Bounds of what producers may make the service store. Default `DEFAULT_STORAGE_LIMITS`. */
+  storage?: StorageLimits;
 }
 
 /** A successful ack: `{ ok: true, ...fields }`. */

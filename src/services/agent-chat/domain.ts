@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { assertCapacity, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { WELCOME_TEXT, chatRoom, type AgentType, type ChatMessage, type ChatSessionView } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
 import { agentChat } from './contract.js';
@@ -12,7 +13,7 @@ export interface AgentChatOptions {
   maxHistory?: number;
   /** Message ids remembered per session to drop repeated sends. Default 1000. */
   dedupeWindow?: number;
-  /** Sessions kept; creating one more forgets the oldest. Default 10 000. */
+  /** Live sessions; creating one more is refused (429 CAPACITY_EXCEEDED). Default: `StorageLimits.maxEntities`. */
   maxSessions?: number;
 }
 
@@ -38,6 +39,8 @@ interface SessionState {
   readonly view: ChatSessionView;
   /** Ids already stored, oldest first; bounded by `dedupeWindow`. Owned by the domain. */
   readonly seen: Set<string>;
+  /** UTF-8 bytes of the history's messages as JSON, bounded by `entityBytes` (the oldest messages go). */
+  bytes: number;
 }
 
 /**
@@ -52,25 +55,37 @@ export class AgentChatDomain {
   readonly #maxHistory: number;
   readonly #dedupeWindow: number;
   readonly #maxSessions: number;
+  readonly #limits: StorageLimits;
+  readonly #idle: IdleExpiry;
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: AgentChatOptions = {}) {
     this.#ctx = ctx;
+    this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'chat sessions');
+    // A session nobody posts to or joins for the idle TTL is dropped with its room.
+    this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (id) => this.#forget(id));
     this.#maxHistory = Math.max(options.maxHistory ?? 500, 1);
     // Never shorter than the history, so an id still in the history is never stored twice.
     this.#dedupeWindow = Math.max(options.dedupeWindow ?? 1000, this.#maxHistory);
-    this.#maxSessions = Math.max(options.maxSessions ?? 10_000, 1);
+    this.#maxSessions = Math.max(options.maxSessions ?? this.#limits.maxEntities, 1);
   }
 
   /** Create a session that starts with the agent's welcome message (legacy `create_session`). */
   createSession(input: { project_id?: string | null; agent_type?: AgentType; session_id?: string }): ChatSessionView {
     const sessionId = input.session_id ?? randomUUID();
     if (this.#sessions.has(sessionId)) throw new SwitchyardError('INVALID_PAYLOAD', `chat session ${sessionId} already exists`);
+    // Refused rather than evicting the oldest: a flood of creations must not end other people's sessions.
+    assertCapacity(this.#sessions.size, this.#maxSessions, 'chat sessions');
     const agentType = input.agent_type ?? 'docs';
     const now = this.#now();
     const welcome: ChatMessage = { id: randomUUID(), content: WELCOME_TEXT, sender: 'agent', timestamp: now, agent_type: agentType };
     const view: ChatSessionView = { session_id: sessionId, project_id: input.project_id ?? null, messages: [welcome], agent_type: agentType, created_at: now };
-    this.#sessions.set(sessionId, { view, seen: new Set([welcome.id]) });
-    this.#evictOldest();
+    const bytes = messageBytes(welcome);
+    this.#budget.check(sessionId, bytes);
+    this.#budget.set(sessionId, bytes);
+    this.#sessions.set(sessionId, { view, seen: new Set([welcome.id]), bytes });
+    this.#idle.touch(sessionId);
     return view;
   }
 
@@ -85,7 +100,10 @@ export class AgentChatDomain {
 
   /** A copy of the session's messages, oldest first. */
   history(sessionId: string): ChatMessage[] {
-    return [...this.#require(sessionId).view.messages];
+    const messages = [...this.#require(sessionId).view.messages];
+    // Read when a client joins: a session people open is in use.
+    this.#idle.touch(sessionId);
+    return messages;
   }
 
   /** A user message (REST or Socket.IO `send_message`): stored, broadcast, then handed to the agent listeners. */
@@ -119,6 +137,12 @@ export class AgentChatDomain {
 
   close(): void {
     this.#listeners.clear();
+    this.#idle.close();
+  }
+
+  /** Sessions held, for tests and metrics. */
+  get size(): number {
+    return this.#sessions.size;
   }
 
   #post(state: SessionState, input: { id: string | undefined; content: string; sender: ChatMessage['sender']; agent_type: string | null }): PostResult {
@@ -127,8 +151,17 @@ export class AgentChatDomain {
       return { id: input.id, duplicate: true, message: view.messages.find((m) => m.id === input.id) };
     }
     const message: ChatMessage = { id: input.id ?? randomUUID(), content: input.content, sender: input.sender, timestamp: this.#now(), agent_type: input.agent_type };
+    const added = messageBytes(message);
+    // What the session may hold after trimming, at most: checked before anything changes.
+    this.#budget.check(view.session_id, Math.min(state.bytes + added, Math.max(this.#limits.entityBytes, added)));
     view.messages.push(message);
-    if (view.messages.length > this.#maxHistory) view.messages.splice(0, view.messages.length - this.#maxHistory);
+    state.bytes += added;
+    let drop = Math.max(0, view.messages.length - this.#maxHistory);
+    for (let i = 0; i < drop; i++) state.bytes -= messageBytes(view.messages[i]!);
+    while (drop < view.messages.length - 1 && state.bytes > this.#limits.entityBytes) state.bytes -= messageBytes(view.messages[drop++]!);
+    if (drop > 0) view.messages.splice(0, drop);
+    this.#budget.set(view.session_id, state.bytes);
+    this.#idle.touch(view.session_id);
     seen.add(message.id);
     if (seen.size > this.#dedupeWindow) seen.delete(seen.values().next().value!);
     publisherFor(this.#ctx.hub, agentChat).publish(chatRoom(view.session_id), 'new_message', { session_id: view.session_id, message: { ...message } });
@@ -141,15 +174,19 @@ export class AgentChatDomain {
     return state;
   }
 
-  #evictOldest(): void {
-    while (this.#sessions.size > this.#maxSessions) {
-      const oldest = this.#sessions.keys().next().value!;
-      this.#sessions.delete(oldest);
-      this.#ctx.hub.dropRoom(chatRoom(oldest));
-    }
+  #forget(sessionId: string): void {
+    this.#idle.forget(sessionId);
+    this.#sessions.delete(sessionId);
+    this.#budget.delete(sessionId);
+    this.#ctx.hub.dropRoom(chatRoom(sessionId));
   }
 
   #now(): string {
     return pythonLocalIso(this.#ctx.clock());
   }
+}
+
+/** A stored message's size: its JSON in UTF-8 bytes. */
+function messageBytes(message: ChatMessage): number {
+  return Buffer.byteLength(JSON.stringify(message));
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { crawlRoom, type CrawlProgressState } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
 import { knowledgeItems } from '../knowledge-items/contract.js';
@@ -22,17 +23,27 @@ export interface CrawlStart {
  * per crawl, logs accumulated, the whole state re-sent on every change.
  * Key order matters on the legacy wire: new keys are appended, existing keys
  * keep their place (Python dict semantics, which JS objects share).
+ *
+ * Bounded (see `StorageLimits`): live crawls in number, `logs` to the newest
+ * lines, a state's JSON in bytes (an update beyond it is refused and changes
+ * nothing), and a crawl with no update for the idle TTL is dropped.
  */
 export class CrawlProgressDomain {
   readonly #ctx: ServiceContext;
   readonly #states = new Map<string, CrawlProgressState>();
   readonly #cleanups = new Map<string, NodeJS.Timeout>();
   readonly #retentionMs: number;
+  readonly #limits: StorageLimits;
+  readonly #idle: IdleExpiry;
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: { completedRetentionMs?: number } = {}) {
     this.#ctx = ctx;
     // The legacy server forgot finished crawls after 300 s.
     this.#retentionMs = options.completedRetentionMs ?? 300_000;
+    this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (id) => this.#forget(id));
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'crawls');
   }
 
   get(progressId: string): CrawlProgressState | undefined {
@@ -46,6 +57,7 @@ export class CrawlProgressDomain {
   start(input: CrawlStart): CrawlProgressState {
     const progressId = input.progressId ?? randomUUID();
     if (this.#states.has(progressId)) throw new SwitchyardError('INVALID_PAYLOAD', `crawl ${progressId} already started`);
+    assertCapacity(this.#states.size, this.#limits.maxEntities, 'crawls');
     const { progressId: _ignored, currentUrl, ...extra } = input;
     const state: CrawlProgressState = {
       status: 'starting',
@@ -59,25 +71,26 @@ export class CrawlProgressDomain {
       eta: 'Calculating...',
       ...extra,
     };
-    this.#states.set(progressId, state);
-    this.#publish(state);
+    this.#commit(state);
+    this.#idle.touch(progressId);
     return state;
   }
 
   /** A progress callback: status, percentage, the latest `log`, any extra kwargs. */
   update(progressId: string, update: Record<string, unknown>): CrawlProgressState {
-    const state = this.#require(progressId);
+    const state = this.#draft(progressId);
     for (const [key, value] of Object.entries(update)) {
       if (!RESERVED.has(key)) state[key] = value;
     }
     if (typeof update.log === 'string') state.logs.push(update.log);
     state.updated_at = this.#now();
-    this.#publish(state);
+    this.#commit(state);
+    this.#idle.touch(progressId);
     return state;
   }
 
   complete(progressId: string, result: Record<string, unknown> = {}): CrawlProgressState {
-    const state = this.#require(progressId);
+    const state = this.#draft(progressId);
     const log = typeof result.log === 'string' ? result.log : 'Crawling completed successfully';
     state.status = 'completed';
     state.percentage = 100;
@@ -85,7 +98,7 @@ export class CrawlProgressDomain {
     state.log = log;
     state.completed_at = this.#now();
     for (const [key, value] of Object.entries(result)) if (!RESERVED.has(key) && key !== 'log') state[key] = value;
-    this.#publish(state);
+    this.#commit(state);
     const url = state.currentUrl ?? '';
     publisherFor(this.#ctx.hub, knowledgeItems).publish(knowledgeItems.room({}), 'crawl_completed', {
       url, success: true, message: `Crawling completed for ${url}`, progressId,
@@ -96,12 +109,12 @@ export class CrawlProgressDomain {
 
   /** Errors go out as ordinary progress with `status: "error"` (the legacy quirk). */
   fail(progressId: string, error: string): CrawlProgressState {
-    const state = this.#require(progressId);
+    const state = this.#draft(progressId);
     state.status = 'error';
     state.error = error;
     state.logs.push(`Error: ${error}`);
     state.completed_at = this.#now();
-    this.#publish(state);
+    this.#commit(state);
     this.#scheduleCleanup(progressId);
     return state;
   }
@@ -109,6 +122,45 @@ export class CrawlProgressDomain {
   close(): void {
     for (const timer of this.#cleanups.values()) clearTimeout(timer);
     this.#cleanups.clear();
+    this.#idle.close();
+  }
+
+  /** How many crawls are held (finished ones until their retention ends), for tests and metrics. */
+  get size(): number {
+    return this.#states.size;
+  }
+
+  /** A copy of the live state to change: committed only if it stays within the limits. */
+  #draft(progressId: string): CrawlProgressState {
+    const state = this.#require(progressId);
+    return { ...state, logs: [...state.logs] };
+  }
+
+  /**
+   * Keep the newest log lines (by count, then as many as fit the byte limit),
+   * refuse a state still oversized (413, nothing changed), store and publish.
+   */
+  #commit(state: CrawlProgressState): void {
+    const { logs } = state;
+    let cut = Math.max(0, logs.length - this.#limits.crawlLogLines);
+    let size = Buffer.byteLength(JSON.stringify(state));
+    for (let i = 0; i < cut; i++) size -= jsonStringBytes(logs[i]!);
+    while (size > this.#limits.entityBytes && cut < logs.length - 1) size -= jsonStringBytes(logs[cut++]!);
+    if (cut > 0) logs.splice(0, cut);
+    const bytes = assertEntityBytes(state, this.#limits.entityBytes, `crawl ${state.progressId}`);
+    this.#budget.check(state.progressId, bytes);
+    this.#budget.set(state.progressId, bytes);
+    this.#states.set(state.progressId, state);
+    this.#publish(state);
+  }
+
+  #forget(progressId: string): void {
+    clearTimeout(this.#cleanups.get(progressId));
+    this.#cleanups.delete(progressId);
+    this.#idle.forget(progressId);
+    this.#states.delete(progressId);
+    this.#budget.delete(progressId);
+    this.#ctx.hub.dropRoom(crawlRoom(progressId));
   }
 
   #require(progressId: string): CrawlProgressState {
@@ -124,11 +176,9 @@ export class CrawlProgressDomain {
 
   #scheduleCleanup(progressId: string): void {
     clearTimeout(this.#cleanups.get(progressId));
-    const timer = setTimeout(() => {
-      this.#states.delete(progressId);
-      this.#cleanups.delete(progressId);
-      this.#ctx.hub.dropRoom(crawlRoom(progressId));
-    }, this.#retentionMs);
+    // Finished: its retention timer ends it, not the idle TTL.
+    this.#idle.forget(progressId);
+    const timer = setTimeout(() => this.#forget(progressId), this.#retentionMs);
     timer.unref();
     this.#cleanups.set(progressId, timer);
   }
@@ -136,4 +186,9 @@ export class CrawlProgressDomain {
   #now(): string {
     return pythonLocalIso(this.#ctx.clock());
   }
+}
+
+/** What one string adds to an array's JSON: its bytes, two quotes and a comma (escapes make it an estimate). */
+function jsonStringBytes(text: string): number {
+  return Buffer.byteLength(text) + 3;
 }

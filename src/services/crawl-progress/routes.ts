@@ -1,13 +1,16 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
+import { NAME_MAX, SHORT_MAX, TEXT_MAX } from '../storage-limits.js';
 import { parseInput } from '../validate.js';
 import type { CrawlProgressDomain } from './domain.js';
 
-const startSchema = z.looseObject({ progressId: z.string().min(1).max(200).optional(), currentUrl: z.string().max(2048).optional() });
-const progressSchema = z.looseObject({ status: z.string().min(1), percentage: z.number().min(0).max(100), log: z.string().optional() });
-const completeSchema = z.looseObject({ log: z.string().optional(), chunksStored: z.number().int().nonnegative().optional(), wordCount: z.number().int().nonnegative().optional() });
-const errorSchema = z.strictObject({ error: z.string().min(1) });
+// Loose: the crawler passes extra kwargs through. Named fields have a maximum
+// length; the extra ones are bounded by the whole state's byte limit.
+const startSchema = z.looseObject({ progressId: z.string().min(1).max(SHORT_MAX).optional(), currentUrl: z.string().max(NAME_MAX).optional() });
+const progressSchema = z.looseObject({ status: z.string().min(1).max(SHORT_MAX), percentage: z.number().min(0).max(100), log: z.string().max(TEXT_MAX).optional() });
+const completeSchema = z.looseObject({ log: z.string().max(TEXT_MAX).optional(), chunksStored: z.number().int().nonnegative().optional(), wordCount: z.number().int().nonnegative().optional() });
+const errorSchema = z.strictObject({ error: z.string().min(1).max(TEXT_MAX) });
 
 /**
  * Producer API of crawl-progress (what the crawler calls):

@@ -1,6 +1,7 @@
 import { postgresIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, LIST_BYTES, type StorageLimits } from '../storage-limits.js';
 import {
   KNOWLEDGE_ROOM,
   type KnowledgeItem,
@@ -63,9 +64,19 @@ export class KnowledgeItemsDomain {
   readonly #ctx: ServiceContext;
   // Insertion order; replacing a source keeps its place.
   readonly #sources = new Map<string, KnowledgeSource>();
+  readonly #limits: StorageLimits;
+  // Keyed by source id: the whole list goes out on every change, so it is bounded as a whole.
+  #budget: ByteBudget;
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
+    this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#budget = new ByteBudget(LIST_BYTES, 'knowledge items');
+  }
+
+  /** Items held, for tests and metrics. */
+  get size(): number {
+    return this.#sources.size;
   }
 
   /** All items with the legacy paging constants (`page 1`, `per_page 20`, `pages 1`, whatever the count). */
@@ -88,6 +99,10 @@ export class KnowledgeItemsDomain {
       created_at: source.created_at ?? previous?.created_at ?? now,
       updated_at: source.updated_at ?? now,
     };
+    if (!previous) assertCapacity(this.#sources.size, this.#limits.maxEntities, 'knowledge items');
+    const bytes = assertEntityBytes(stored, this.#limits.entityBytes, `knowledge item ${source.source_id}`);
+    this.#budget.check(source.source_id, bytes);
+    this.#budget.set(source.source_id, bytes);
     this.#sources.set(source.source_id, stored);
     this.#publishList();
     return { item: toItem(stored), created: previous === undefined };
@@ -97,6 +112,7 @@ export class KnowledgeItemsDomain {
     const source = this.#sources.get(sourceId);
     if (!source) throw new SwitchyardError('NOT_FOUND', `unknown knowledge item ${sourceId}`);
     this.#sources.delete(sourceId);
+    this.#budget.delete(sourceId);
     this.#publishList();
     return toItem(source);
   }
@@ -104,10 +120,20 @@ export class KnowledgeItemsDomain {
   /** Replace the whole knowledge base (one publish). */
   replaceAll(sources: readonly KnowledgeSource[]): KnowledgeItemsList {
     const now = postgresIso(this.#ctx.clock());
-    this.#sources.clear();
+    // All or nothing: the new list is sized before the old one goes.
+    const budget = new ByteBudget(LIST_BYTES, 'knowledge items');
+    const next = new Map<string, KnowledgeSource>();
     for (const source of sources) {
-      this.#sources.set(source.source_id, { ...structuredClone(source), created_at: source.created_at ?? now, updated_at: source.updated_at ?? now });
+      const stored = { ...structuredClone(source), created_at: source.created_at ?? now, updated_at: source.updated_at ?? now };
+      if (!next.has(source.source_id)) assertCapacity(next.size, this.#limits.maxEntities, 'knowledge items');
+      const bytes = assertEntityBytes(stored, this.#limits.entityBytes, `knowledge item ${source.source_id}`);
+      budget.check(source.source_id, bytes);
+      budget.set(source.source_id, bytes);
+      next.set(source.source_id, stored);
     }
+    this.#sources.clear();
+    for (const [id, stored] of next) this.#sources.set(id, stored);
+    this.#budget = budget;
     this.#publishList();
     return this.list();
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, type StorageLimits } from '../storage-limits.js';
 import { creationRoom, progressEvent, type ProjectCreationState, type ProjectProgress } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
 import { projectCreation } from './contract.js';
@@ -53,15 +54,25 @@ export function pythonTimedelta(ms: number): string {
  */
 export class ProjectCreationDomain {
   readonly #ctx: ServiceContext;
-  readonly #states = new Map<string, { state: ProjectCreationState; startedAt: number }>();
+  readonly #states = new Map<string, { state: ProjectCreationState; readonly startedAt: number }>();
   readonly #cleanups = new Map<string, NodeJS.Timeout>();
   readonly #completedRetentionMs: number;
   readonly #idleRetentionMs: number;
+  readonly #limits: StorageLimits;
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: ProjectCreationOptions = {}) {
     this.#ctx = ctx;
+    this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'project creations');
     this.#completedRetentionMs = options.completedRetentionMs ?? 5000;
-    this.#idleRetentionMs = options.idleRetentionMs ?? 10 * 60_000;
+    // The service's own 10 minutes, or the server-wide idle TTL when that is shorter.
+    this.#idleRetentionMs = options.idleRetentionMs ?? Math.min(10 * 60_000, this.#limits.idleTtlMs);
+  }
+
+  /** Creations tracked, for tests and metrics. */
+  get size(): number {
+    return this.#states.size;
   }
 
   /** The tracked state with `progressId` last, or undefined. */
@@ -74,6 +85,7 @@ export class ProjectCreationDomain {
   start(input: CreationStart): ProjectProgress {
     const progressId = input.progressId ?? randomBytes(16).toString('hex');
     if (this.#states.has(progressId)) throw new SwitchyardError('INVALID_PAYLOAD', `project creation ${progressId} already started`);
+    assertCapacity(this.#states.size, this.#limits.maxEntities, 'project creations');
     const now = this.#ctx.clock();
     const state: ProjectCreationState = {
       status: 'starting',
@@ -85,13 +97,16 @@ export class ProjectCreationDomain {
       description: input.description ?? '',
       github_repo: input.github_repo ?? null,
     };
+    const bytes = assertEntityBytes(state, this.#limits.entityBytes, `project creation ${progressId}`);
+    this.#budget.check(progressId, bytes);
+    this.#budget.set(progressId, bytes);
     this.#states.set(progressId, { state, startedAt: now });
     return this.#publish(progressId, state);
   }
 
   /** `update_progress`: merge the fields; a `log` is also appended to `logs` (last 50 kept). */
   update(progressId: string, update: Record<string, unknown>): ProjectProgress {
-    const { state } = this.#require(progressId);
+    const state = this.#draft(progressId);
     for (const [key, value] of Object.entries(update)) {
       if (!RESERVED.has(key)) state[key] = value;
     }
@@ -99,7 +114,7 @@ export class ProjectCreationDomain {
       state.logs.push(update.log);
       if (state.logs.length > MAX_LOGS) state.logs = state.logs.slice(-MAX_LOGS);
     }
-    return this.#publish(progressId, state);
+    return this.#publish(progressId, this.#commit(progressId, state));
   }
 
   /**
@@ -108,7 +123,8 @@ export class ProjectCreationDomain {
    * Published as `project_completed`; forgotten after the retention delay.
    */
   complete(progressId: string, data: Record<string, unknown> = {}): ProjectProgress {
-    const { state, startedAt } = this.#require(progressId);
+    const { startedAt } = this.#require(progressId);
+    const state = this.#draft(progressId);
     const completion: Record<string, unknown> = {
       ...data,
       status: 'completed',
@@ -118,21 +134,36 @@ export class ProjectCreationDomain {
       duration: pythonTimedelta(this.#ctx.clock() - startedAt),
     };
     for (const [key, value] of Object.entries(completion)) if (!RESERVED.has(key)) state[key] = value;
-    const sent = this.#publish(progressId, state);
+    const sent = this.#publish(progressId, this.#commit(progressId, state));
     this.#scheduleCleanup(progressId, this.#completedRetentionMs);
     return sent;
   }
 
   /** `error_creation`: status `error`, `error`, the error log, step `failed`; published as `project_error`. */
   fail(progressId: string, error: string): ProjectProgress {
-    const { state } = this.#require(progressId);
+    const state = this.#draft(progressId);
     Object.assign(state, { status: 'error', error, log: `\u274C Error: ${error}`, step: 'failed' });
-    return this.#publish(progressId, state);
+    return this.#publish(progressId, this.#commit(progressId, state));
   }
 
   close(): void {
     for (const timer of this.#cleanups.values()) clearTimeout(timer);
     this.#cleanups.clear();
+  }
+
+  /** A copy of the live state to change: committed only if it stays within the byte limit. */
+  #draft(progressId: string): ProjectCreationState {
+    const { state } = this.#require(progressId);
+    return { ...state, logs: [...state.logs] };
+  }
+
+  /** Refuse an oversized state (413, nothing changed), else make it the live one. */
+  #commit(progressId: string, state: ProjectCreationState): ProjectCreationState {
+    const bytes = assertEntityBytes(state, this.#limits.entityBytes, `project creation ${progressId}`);
+    this.#budget.check(progressId, bytes);
+    this.#require(progressId).state = state;
+    this.#budget.set(progressId, bytes);
+    return state;
   }
 
   #require(progressId: string): { state: ProjectCreationState; startedAt: number } {
@@ -153,6 +184,7 @@ export class ProjectCreationDomain {
     clearTimeout(this.#cleanups.get(progressId));
     const timer = setTimeout(() => {
       this.#states.delete(progressId);
+      this.#budget.delete(progressId);
       this.#cleanups.delete(progressId);
       this.#ctx.hub.dropRoom(creationRoom(progressId));
     }, afterMs);

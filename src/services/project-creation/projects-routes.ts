@@ -17,8 +17,8 @@ export const projectFields = {
   pinned: z.boolean().optional(),
   color: z.string().max(50).optional(),
   icon: z.string().max(100).optional(),
-  technical_sources: z.array(z.string()).optional(),
-  business_sources: z.array(z.string()).optional(),
+  technical_sources: z.array(z.string().max(2048)).optional(),
+  business_sources: z.array(z.string().max(2048)).optional(),
 };
 
 const createSchema = z.strictObject({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { postgresIso, pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { tasksRoom, type TaskEventName, type TaskRow, type TaskStatus } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
 import { projectTasks } from './contract.js';
@@ -27,7 +28,7 @@ export interface TaskInput extends TaskChanges {
 
 /** Memory bounds of the tasks domain. */
 export interface ProjectTasksOptions {
-  /** Tasks kept per project, archived ones included. Default 10 000. */
+  /** Tasks kept per project, archived ones included; one more is refused (429). Default: `StorageLimits.tasksPerProject`. */
   maxTasksPerProject?: number;
 }
 
@@ -35,6 +36,10 @@ export interface ProjectTasksOptions {
  * Tasks per project, as the legacy `tasks` table and `TaskUpdateManager` saw
  * them. Every change is published once to the project's room; the legacy
  * endpoint stamps each frame with the receiving connection's `session_id`.
+ *
+ * Bounded: projects with tasks in number, tasks per project, each task's JSON
+ * in bytes (413, unchanged) and all tasks' bytes together; a project nobody
+ * touched (no change, no join) for the idle TTL is forgotten with its room.
  */
 export class ProjectTasksDomain {
   readonly #ctx: ServiceContext;
@@ -42,14 +47,32 @@ export class ProjectTasksDomain {
   readonly #projects = new Map<string, Map<string, TaskRow>>();
   readonly #projectOf = new Map<string, string>();
   readonly #maxTasks: number;
+  readonly #limits: StorageLimits;
+  readonly #idle: IdleExpiry;
+  // Keyed by task id.
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: ProjectTasksOptions = {}) {
     this.#ctx = ctx;
-    this.#maxTasks = options.maxTasksPerProject ?? 10_000;
+    this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#maxTasks = options.maxTasksPerProject ?? this.#limits.tasksPerProject;
+    this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (projectId) => this.#forgetProject(projectId));
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'tasks');
+  }
+
+  /** Projects with tasks, for tests and metrics. */
+  get size(): number {
+    return this.#projects.size;
+  }
+
+  close(): void {
+    this.#idle.close();
   }
 
   /** A project's tasks ordered by `task_order` (copies); archived ones only when asked. */
   list(projectId: string, options: { includeArchived?: boolean } = {}): TaskRow[] {
+    // Read when a client joins: a project people open is in use.
+    if (this.#projects.has(projectId)) this.#idle.touch(projectId);
     const rows = [...(this.#projects.get(projectId)?.values() ?? [])];
     return rows
       .filter((row) => options.includeArchived === true || !row.archived)
@@ -67,7 +90,8 @@ export class ProjectTasksDomain {
     const id = input.id ?? randomUUID();
     if (this.#projectOf.has(id)) throw new SwitchyardError('INVALID_PAYLOAD', `task ${id} already exists`);
     let tasks = this.#projects.get(projectId);
-    if (tasks && tasks.size >= this.#maxTasks) throw new SwitchyardError('INVALID_PAYLOAD', `project ${projectId} has ${this.#maxTasks} tasks already`);
+    if (tasks) assertCapacity(tasks.size, this.#maxTasks, `tasks of project ${projectId}`);
+    else assertCapacity(this.#projects.size, this.#limits.maxEntities, 'projects with tasks');
     const now = postgresIso(this.#ctx.clock());
     const row: TaskRow = {
       id,
@@ -87,11 +111,13 @@ export class ProjectTasksDomain {
       created_at: now,
       updated_at: now,
     };
+    this.#account(row);
     if (!tasks) {
       tasks = new Map();
       this.#projects.set(projectId, tasks);
     }
     tasks.set(id, row);
+    this.#idle.touch(projectId);
     this.#projectOf.set(id, projectId);
     this.#publishTask('task_created', row);
     return structuredClone(row);
@@ -101,6 +127,7 @@ export class ProjectTasksDomain {
   update(taskId: string, changes: TaskChanges): TaskRow {
     const row = this.#require(taskId);
     this.#apply(row, changes);
+    this.#idle.touch(row.project_id);
     this.#publishTask('task_updated', row);
     return structuredClone(row);
   }
@@ -123,6 +150,7 @@ export class ProjectTasksDomain {
       target.updated_at = now;
     };
     stamp(row);
+    this.#idle.touch(row.project_id);
     this.#publishTask('task_archived', row);
     const subtasks = [...this.#projects.get(row.project_id)!.values()].filter((t) => t.parent_task_id === taskId && !t.archived);
     for (const subtask of subtasks) stamp(subtask);
@@ -135,8 +163,14 @@ export class ProjectTasksDomain {
     const row = this.#require(taskId);
     const tasks = this.#projects.get(row.project_id)!;
     tasks.delete(taskId);
-    if (tasks.size === 0) this.#projects.delete(row.project_id);
+    if (tasks.size === 0) {
+      this.#projects.delete(row.project_id);
+      this.#idle.forget(row.project_id);
+    } else {
+      this.#idle.touch(row.project_id);
+    }
     this.#projectOf.delete(taskId);
+    this.#budget.delete(taskId);
     this.#publishTask('task_deleted', row);
     return row;
   }
@@ -148,19 +182,57 @@ export class ProjectTasksDomain {
       if (row.project_id !== projectId) throw new SwitchyardError('NOT_FOUND', `task ${update.id} is not in project ${projectId}`);
       return row;
     });
-    updates.forEach((update, i) => {
+    // All or nothing: every change is sized before any is applied.
+    const drafts = updates.map((update, i) => {
       const { id: _id, ...changes } = update;
-      this.#apply(rows[i]!, changes);
+      return this.#draft(rows[i]!, changes);
     });
+    drafts.forEach((draft, i) => this.#commit(rows[i]!, draft));
+    this.#idle.touch(projectId);
     this.#publishBatch(projectId, rows);
     return rows.map((row) => structuredClone(row));
   }
 
+  /** Apply changes in place, once sized: an oversized result is refused (413) and changes nothing. */
   #apply(row: TaskRow, changes: TaskChanges): void {
+    this.#commit(row, this.#draft(row, changes));
+  }
+
+  /** The row with the changes applied, sized and checked against the limits; the row itself is untouched. */
+  #draft(row: TaskRow, changes: TaskChanges): { next: TaskRow; bytes: number } {
+    const next = { ...row };
     for (const [key, value] of Object.entries(changes) as Array<[keyof TaskChanges, unknown]>) {
-      if (value !== undefined) Object.assign(row, { [key]: value });
+      if (value !== undefined) Object.assign(next, { [key]: value });
     }
-    row.updated_at = postgresIso(this.#ctx.clock());
+    next.updated_at = postgresIso(this.#ctx.clock());
+    const bytes = assertEntityBytes(next, this.#limits.entityBytes, `task ${row.id}`);
+    this.#budget.check(row.id, bytes);
+    return { next, bytes };
+  }
+
+  #commit(row: TaskRow, draft: { next: TaskRow; bytes: number }): void {
+    // Assignment keeps each column in its place, so the wire order never moves.
+    Object.assign(row, draft.next);
+    this.#budget.set(row.id, draft.bytes);
+  }
+
+  /** Size a new row against the limits (413 / 429) and record it. */
+  #account(row: TaskRow): void {
+    const bytes = assertEntityBytes(row, this.#limits.entityBytes, `task ${row.id}`);
+    this.#budget.check(row.id, bytes);
+    this.#budget.set(row.id, bytes);
+  }
+
+  /** Idle for the TTL: the project's tasks and room are forgotten. */
+  #forgetProject(projectId: string): void {
+    const tasks = this.#projects.get(projectId);
+    if (!tasks) return;
+    for (const taskId of tasks.keys()) {
+      this.#projectOf.delete(taskId);
+      this.#budget.delete(taskId);
+    }
+    this.#projects.delete(projectId);
+    this.#ctx.hub.dropRoom(tasksRoom(projectId));
   }
 
   #publishTask(event: TaskEventName, row: TaskRow): void {

@@ -17,5 +17,6 @@ export function createProjectTasksService(ctx: ServiceContext, legacy: LegacyFac
     handlers: tasksHandlers(domain, (room) => ctx.hub.head(room), ctx.clock),
     routes: (router) => tasksRoutes(router, domain),
     demo: () => tasksDemo(domain),
+    close: () => domain.close(),
   };
 }

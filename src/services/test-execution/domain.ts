@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { assertCapacity, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { executionRoom, FINISHED_STATUSES, MESSAGES, type TestReplay, type TestStatus, type TestSummary, type TestType } from './events.js';
 import { DEFAULT_TEST_EXECUTION_OPTIONS, type TestExecutionOptions } from './options.js';
 import { publisherFor, type PublishPayload } from '../../domain/publisher.js';
@@ -38,8 +39,9 @@ interface ExecutionRecord {
   completedMs: number | undefined;
   exit_code: number | null;
   summary: TestSummary | null;
-  /** Oldest first, at most `maxOutputLines`. */
+  /** Oldest first, at most `maxOutputLines` and `entityBytes` (UTF-8) in all. */
   readonly output: string[];
+  outputBytes: number;
   /** The "Tests still running..." timer, armed only while running. */
   stillRunning: NodeJS.Timeout | undefined;
 }
@@ -53,7 +55,8 @@ const RESULT_TEXT: Record<TestType, { passed: string; failed: string }> = {
  * Test executions, as the legacy `tests_api.py` kept them: one record per run
  * with its buffered output lines, broadcast to the execution's sockets as they
  * arrive. Transport-neutral: it publishes to the hub. Only this class mutates
- * the records.
+ * the records. Bounded: live executions in number, buffered output in lines
+ * and bytes (the oldest go), and a run with no update for the idle TTL is dropped.
  */
 export class TestExecutionDomain {
   readonly #ctx: ServiceContext;
@@ -61,10 +64,21 @@ export class TestExecutionDomain {
   readonly #executions = new Map<string, ExecutionRecord>();
   readonly #cleanups = new Map<string, NodeJS.Timeout>();
   readonly #queuedListeners = new Set<(executionId: string) => void>();
+  readonly #limits: StorageLimits;
+  readonly #idle: IdleExpiry;
+  readonly #budget: ByteBudget;
 
   constructor(ctx: ServiceContext, options: Partial<TestExecutionOptions> = {}) {
     this.#ctx = ctx;
     this.#options = { ...DEFAULT_TEST_EXECUTION_OPTIONS, ...options };
+    this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (id) => this.#forget(id));
+    this.#budget = new ByteBudget(this.#limits.serviceBytes, 'test executions');
+  }
+
+  /** Executions held (finished ones until their retention ends), for tests and metrics. */
+  get size(): number {
+    return this.#executions.size;
   }
 
   get(executionId: string): TestExecutionView | undefined {
@@ -86,11 +100,13 @@ export class TestExecutionDomain {
   create(input: { execution_id?: string; test_type?: TestType } = {}): TestExecutionView {
     const executionId = input.execution_id ?? randomUUID();
     if (this.#executions.has(executionId)) throw new SwitchyardError('INVALID_PAYLOAD', `execution ${executionId} already exists`);
+    assertCapacity(this.#executions.size, this.#limits.maxEntities, 'test executions');
     const record: ExecutionRecord = {
       execution_id: executionId, test_type: input.test_type ?? 'mcp', status: 'pending', startedMs: this.#ctx.clock(),
-      completedMs: undefined, exit_code: null, summary: null, output: [], stillRunning: undefined,
+      completedMs: undefined, exit_code: null, summary: null, output: [], outputBytes: 0, stillRunning: undefined,
     };
     this.#executions.set(executionId, record);
+    this.#idle.touch(executionId);
     return this.#view(record);
   }
 
@@ -112,6 +128,7 @@ export class TestExecutionDomain {
     const record = this.#require(executionId);
     if (record.status !== 'pending') throw new SwitchyardError('INVALID_PAYLOAD', `execution ${executionId} is already ${record.status}`);
     record.status = 'running';
+    this.#idle.touch(executionId);
     this.#publish(record, 'test_status', { status: 'running', message, timestamp: this.#now() });
     this.#armStillRunning(record);
     return this.#view(record);
@@ -124,6 +141,9 @@ export class TestExecutionDomain {
    */
   appendOutput(executionId: string, chunks: readonly string[]): number {
     const record = this.#requireUnfinished(executionId);
+    // What the buffer may hold after trimming, at most: checked before anything is sent.
+    const added = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
+    this.#budget.check(executionId, Math.min(record.outputBytes + added, Math.max(this.#limits.entityBytes, added)));
     let sent = 0;
     for (const chunk of chunks) {
       for (const raw of chunk.split(/\r?\n/)) {
@@ -131,11 +151,18 @@ export class TestExecutionDomain {
         if (message === '') continue;
         this.#publish(record, 'test_output', { message, timestamp: this.#now() });
         record.output.push(message);
+        record.outputBytes += Buffer.byteLength(message);
         sent++;
       }
     }
-    const overflow = record.output.length - this.#options.maxOutputLines;
+    let overflow = Math.max(0, record.output.length - this.#options.maxOutputLines);
+    for (let i = 0; i < overflow; i++) record.outputBytes -= Buffer.byteLength(record.output[i]!);
+    while (overflow < record.output.length - 1 && record.outputBytes > this.#limits.entityBytes) {
+      record.outputBytes -= Buffer.byteLength(record.output[overflow++]!);
+    }
     if (overflow > 0) record.output.splice(0, overflow);
+    this.#budget.set(executionId, record.outputBytes);
+    this.#idle.touch(executionId);
     if (sent > 0 && record.status === 'running') this.#armStillRunning(record);
     return sent;
   }
@@ -195,6 +222,19 @@ export class TestExecutionDomain {
     for (const timer of this.#cleanups.values()) clearTimeout(timer);
     this.#cleanups.clear();
     this.#queuedListeners.clear();
+    this.#idle.close();
+  }
+
+  /** Forget an execution and its room (retention ended, or idle for the TTL). */
+  #forget(executionId: string): void {
+    const record = this.#executions.get(executionId);
+    if (record) clearTimeout(record.stillRunning);
+    clearTimeout(this.#cleanups.get(executionId));
+    this.#cleanups.delete(executionId);
+    this.#idle.forget(executionId);
+    this.#executions.delete(executionId);
+    this.#budget.delete(executionId);
+    this.#ctx.hub.dropRoom(executionRoom(executionId));
   }
 
   #finishWithCompleted(record: ExecutionRecord): TestExecutionView {
@@ -209,11 +249,9 @@ export class TestExecutionDomain {
     record.stillRunning = undefined;
     record.completedMs = this.#ctx.clock();
     const executionId = record.execution_id;
-    const timer = setTimeout(() => {
-      this.#executions.delete(executionId);
-      this.#cleanups.delete(executionId);
-      this.#ctx.hub.dropRoom(executionRoom(executionId));
-    }, this.#options.retentionMs);
+    // Finished: its retention timer ends it, not the idle TTL.
+    this.#idle.forget(executionId);
+    const timer = setTimeout(() => this.#forget(executionId), this.#options.retentionMs);
     timer.unref();
     this.#cleanups.set(executionId, timer);
   }

@@ -84,4 +84,74 @@ describe('RoomHub', () => {
     }
     expect((await hub.replay('slow', 0)).events.length).toBeLessThanOrEqual(3);
   });
+
+  it('bounds the history by bytes: per room, and across rooms oldest first', async () => {
+    const time = { now: 0 };
+    const clock = (): number => time.now;
+    const log = new MemoryEventLog({ maxEvents: 1000, maxAgeMs: 60_000, maxBytes: 10_000, maxTotalBytes: 25_000 }, clock);
+    const hub = new RoomHub(log, { clock });
+    const big = 'x'.repeat(1000);
+    // About 1 KB each: a room keeps the newest ~9 of 30.
+    for (let i = 0; i < 30; i++) hub.publish('crawl-progress', 'a', 'progress_update', { i, big });
+    const a = await hub.replay('a', 0);
+    expect(a.complete).toBe(false);
+    expect(a.events.length).toBeGreaterThan(5);
+    expect(a.events.length).toBeLessThan(10);
+    expect(a.events.at(-1)?.seq).toBe(30);
+    expect(log.size().bytes).toBeLessThanOrEqual(10_000);
+    // Two more rooms: the total bound evicts the oldest events first, which are room a's.
+    for (let i = 0; i < 30; i++) hub.publish('crawl-progress', 'b', 'progress_update', { i, big });
+    for (let i = 0; i < 30; i++) hub.publish('crawl-progress', 'c', 'progress_update', { i, big });
+    expect(log.size().bytes).toBeLessThanOrEqual(25_000);
+    expect((await hub.replay('c', 0)).events.at(-1)?.seq).toBe(30);
+    expect((await hub.replay('a', 0)).events.length).toBeLessThan(a.events.length);
+    // A resume from within what is kept still works, one past it gets a snapshot.
+    const c = await hub.replay('c', 25);
+    expect(c).toMatchObject({ complete: true });
+    expect(c.events.map((e) => e.seq)).toEqual([26, 27, 28, 29, 30]);
+    // Dropping rooms returns their bytes.
+    await log.drop('a');
+    await log.drop('b');
+    await log.drop('c');
+    expect(log.size()).toEqual({ rooms: 0, events: 0, bytes: 0 });
+  });
+
+  it('releases rooms nobody is in once idle for the history age, with a new epoch after', async () => {
+    const time = { now: 0 };
+    const clock = (): number => time.now;
+    const log = new MemoryEventLog({ maxEvents: 100, maxAgeMs: 1_000 }, clock);
+    const hub = new RoomHub(log, { clock, releaseAfterMs: 1_000, sweepIntervalMs: 60_000 });
+    const member = { deliver: (): void => {} };
+    let socketIoMember = false;
+    hub.addPresenceProbe((room) => socketIoMember && room === 'io');
+    for (let n = 0; n < 1000; n++) hub.epoch(`joined-${n}`);
+    publish(hub, 'kept', 3);
+    hub.subscribe('kept', member);
+    publish(hub, 'io', 2);
+    socketIoMember = true;
+    publish(hub, 'gone', 4);
+    const gone = hub.epoch('gone');
+    expect(hub.roomCount).toBe(1003);
+    time.now = 999;
+    expect(hub.releaseIdleRooms()).toBe(0);
+    time.now = 1_000;
+    expect(hub.releaseIdleRooms()).toBe(1001);
+    expect(hub.roomCount).toBe(2);
+    expect([hub.head('kept'), hub.head('io'), hub.head('gone')]).toEqual([3, 2, 0]);
+    // Only the two rooms still subscribed keep a history.
+    expect(log.size().rooms).toBe(2);
+    // A resume from the released run gets a snapshot, never the new run's events.
+    publish(hub, 'gone', 6);
+    expect(hub.epoch('gone')).not.toBe(gone);
+    expect(await hub.replay('gone', 2, gone)).toEqual({ events: [], complete: false });
+    // Rooms whose subscribers left are released after their own idle time.
+    hub.unsubscribe('kept', member);
+    socketIoMember = false;
+    hub.noteActivity('io');
+    time.now = 1_500;
+    expect(hub.releaseIdleRooms()).toBe(0);
+    time.now = 2_500;
+    expect(hub.releaseIdleRooms()).toBe(3);
+    await hub.close();
+  });
 });

@@ -69,11 +69,12 @@ describe('AgentChatDomain', () => {
     expect(domain.postUserMessage('s-1', 'c', { id: 'c' }).duplicate).toBe(true);
   });
 
-  it('forgets the oldest session beyond maxSessions', () => {
+  it('refuses a session beyond maxSessions, and keeps the ones it has', () => {
     const { domain } = setup({ maxSessions: 2 });
-    for (const id of ['s-1', 's-2', 's-3']) domain.createSession({ session_id: id });
-    expect([domain.has('s-1'), domain.has('s-2'), domain.has('s-3')]).toEqual([false, true, true]);
-    expect(() => domain.postUserMessage('s-1', 'hi')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    for (const id of ['s-1', 's-2']) domain.createSession({ session_id: id });
+    expect(() => domain.createSession({ session_id: 's-3' })).toThrow(expect.objectContaining({ code: 'CAPACITY_EXCEEDED' }));
+    expect([domain.has('s-1'), domain.has('s-2'), domain.has('s-3')]).toEqual([true, true, false]);
+    expect(domain.postUserMessage('s-1', 'hi').duplicate).toBe(false);
     expect(() => domain.createSession({ session_id: 's-2' })).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
   });
 });

@@ -69,7 +69,7 @@ describe('ProjectTasksDomain', () => {
   it('deletes for good and keeps published payloads apart from later changes', () => {
     const { domain, published } = setup({ maxTasksPerProject: 1 });
     domain.create('p', { id: 't', title: 'before' });
-    expect(() => domain.create('p', { title: 'one too many' })).toThrow(expect.objectContaining({ code: 'INVALID_PAYLOAD' }));
+    expect(() => domain.create('p', { title: 'one too many' })).toThrow(expect.objectContaining({ code: 'CAPACITY_EXCEEDED' }));
     domain.update('t', { title: 'after' });
     expect((published[0]!.payload.task as { title: string }).title).toBe('before');
     expect(domain.delete('t')).toMatchObject({ id: 't', title: 'after' });
