@@ -34,6 +34,8 @@ describe('memory: floods of entities and rooms', () => {
     server = await startServer({
       services: ['crawl-progress', 'knowledge-items', 'test-execution', 'agent-chat', 'project-tasks', 'project-creation'],
       eventLog: log, retention: { maxAgeMs: 1000 }, storage: { idleTtlMs: 1500 },
+      // A flood from one producer: this test is about storage, not request rates.
+      limits: { producerRequestsPerSecond: 0 },
     });
     const before = await settledHeap();
     const line = 'o'.repeat(2000);
@@ -72,7 +74,8 @@ describe('memory: floods of entities and rooms', () => {
   }, 90_000);
 
   it('joins of thousands of distinct rooms are released once nobody is in them: heap within 40 MB', async () => {
-    server = await startServer({ services: ['crawl-progress', 'knowledge-items'], retention: { maxAgeMs: 1000 } });
+    // One client joins thousands of rooms as fast as it can: this test is about rooms, not message rates.
+    server = await startServer({ services: ['crawl-progress', 'knowledge-items'], retention: { maxAgeMs: 1000 }, limits: { messagesPerSecond: 0 } });
     const canary = await startCanary(server);
     const before = await settledHeap();
     const roomsBefore = server.sy.hub.roomCount;
