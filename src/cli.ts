@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       producerRequestsPerSecond: config.producerRequestsPerSecond, producerBurst: 2 * config.producerRequestsPerSecond,
     },
     trustedProxies: config.trustedProxies,
+    ...(config.redisUrl ? { cluster: { redisUrl: config.redisUrl, prefix: config.redisPrefix, nodeId: config.nodeId } } : {}),
     producerToken: config.producerToken, verifyClient, tokenCookie: config.tokenCookie, allowedOrigins: config.allowedOrigins,
   });
   const address = await sy.listen(config.port, config.host);

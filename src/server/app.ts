@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import { DEFAULT_RETENTION, type EventLog, type RetentionOptions } from '../domain/event-log.js';
 import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
+import type { ClusterOptions } from '../cluster/options.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { ServiceId } from '../registry/contracts.js';
 import { createServiceModules } from '../registry/services.js';
@@ -103,6 +104,11 @@ export interface SwitchyardOptions {
   socketIoPing?: { intervalMs: number; timeoutMs: number };
   /** More admin tokens, by name (name → token); the name is recorded in the audit trail. */
   adminTokens?: Readonly<Record<string, string>>;
+  /**
+   * Cluster mode on Redis (see src/cluster/). Default: embedded, everything
+   * in this process.
+   */
+  cluster?: ClusterOptions;
   /** What producers may make the services store (entities, sizes, idle TTL). Default: the environment over `DEFAULT_STORAGE_LIMITS`. */
   storage?: Partial<StorageLimits>;
 }

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_REDIS_PREFIX, defaultNodeId } from '../cluster/options.js';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../domain/event-log.js';
 import { DEFAULT_LIMITS } from '../transport/limits.js';
@@ -42,6 +43,10 @@ export interface CliConfig {
   /** Room history kept for resume: payload bytes per room and across all rooms. */
   historyBytes: number;
   historyTotalBytes: number;
+  /** Cluster mode: Redis URL (unset = embedded), key prefix and this node's name. */
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  nodeId: string;
 }
 
 /** One `name:token` entry; the name is what the audit trail records. */
@@ -98,11 +103,14 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     .option('--trusted-proxies <list>', 'comma-separated proxy addresses/CIDRs whose X-Forwarded-For names the client (SWITCHYARD_TRUSTED_PROXIES)', env.SWITCHYARD_TRUSTED_PROXIES ?? '')
     .option('--history-bytes <n>', 'payload bytes kept per room for resume (SWITCHYARD_HISTORY_BYTES)', integer('history-bytes', 1024, 1024 ** 3), Number(env.SWITCHYARD_HISTORY_BYTES ?? DEFAULT_RETENTION.maxBytes))
     .option('--history-total-bytes <n>', 'payload bytes kept for resume across all rooms (SWITCHYARD_HISTORY_TOTAL_BYTES)', integer('history-total-bytes', 1024, 16 * 1024 ** 3), Number(env.SWITCHYARD_HISTORY_TOTAL_BYTES ?? DEFAULT_RETENTION.maxTotalBytes))
+    .option('--redis-url <url>', 'Redis URL; turns on cluster mode (REDIS_URL)', env.REDIS_URL)
+    .option('--redis-prefix <prefix>', 'prefix of every Redis key and channel (SWITCHYARD_REDIS_PREFIX)', env.SWITCHYARD_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX)
+    .option('--node-id <id>', 'this node\'s name in the audit trail and logs (SWITCHYARD_NODE_ID)', env.SWITCHYARD_NODE_ID ?? defaultNodeId())
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.parse([...argv], { from: 'user' });
   const adminTokens = parseAdminTokens(env, program);
-  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; historyBytes: number; historyTotalBytes: number; connectionsPerAddress: number; messagesPerSecond: number; producerRps: number; socketioHardBuffer: number; trustedProxies: string }>();
+  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; historyBytes: number; historyTotalBytes: number; redisUrl?: string; redisPrefix: string; nodeId: string; connectionsPerAddress: number; messagesPerSecond: number; producerRps: number; socketioHardBuffer: number; trustedProxies: string }>();
   return {
     port: o.port,
     host: o.host,
@@ -133,6 +141,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     adminTokens,
     historyBytes: o.historyBytes,
     historyTotalBytes: o.historyTotalBytes,
+    redisUrl: o.redisUrl || undefined,
+    redisPrefix: o.redisPrefix,
+    nodeId: o.nodeId,
   };
 }
 
