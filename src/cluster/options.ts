@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 /**
  * Cluster mode: several Switchyard nodes share one Redis. Absent (the
  * embedded default), everything lives in the process and no Redis module is
- * loaded: this file imports nothing, so the configuration can name it.
+ * loaded: this file imports no Redis client, so the configuration can name it.
  */
 export interface ClusterOptions {
   /** `redis://host:port/db`. */

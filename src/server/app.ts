@@ -4,11 +4,8 @@ import type { Duplex } from 'node:stream';
 import { Server as EngineServer } from 'engine.io';
 import { pino, type Logger } from 'pino';
 import { Server as SocketIoServer } from 'socket.io';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { loadPlans } from '../adapter/plan-loader.js';
 import type { ServicePlan } from '../adapter/plan-schema.js';
-import { roomName } from '../adapter/room-name.js';
-import { render } from '../adapter/template.js';
 import { LegacySession, type LegacyMode } from '../bridge/legacy-session.js';
 import { bridgeSocketIo, type AdmitSocket } from '../bridge/socketio-bridge.js';
 import { systemClock, type Clock } from '../domain/clock.js';
@@ -21,8 +18,6 @@ import type { ServiceId } from '../registry/contracts.js';
 import { createServiceModules } from '../registry/services.js';
 import type { ServiceModule } from '../services/service-module.js';
 import { storageLimitsFromEnv, type StorageLimits } from '../services/storage-limits.js';
-import { HeartbeatSweep } from '../transport/heartbeat-sweep.js';
-import { LegacySocket } from '../transport/legacy-socket.js';
 import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
 import type { FlagSource } from '../flags/flag-source.js';
 import { StageController } from '../rollout/stage-controller.js';
@@ -30,13 +25,14 @@ import { adminRoutes } from './admin-routes.js';
 import { consoleRoutes } from './console-page.js';
 import { discoveryRoutes } from './discovery-routes.js';
 import { createHttpApp } from './http-app.js';
-import { compileRoute, legacyClientIdentity, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
-import { compileExtraRoutes, matchExtraRoute, type ExtraLegacyRoute } from './extra-legacy-routes.js';
+import { compileRoute, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
+import { compileExtraRoutes, matchExtraRoute } from './extra-legacy-routes.js';
+import { LegacyDoor } from './legacy-door.js';
 import { Metrics } from './metrics.js';
 import { createFlowControl } from './flow-control.js';
-import { refuseUpgrade, rejectUpgrade } from '../transport/reject-upgrade.js';
+import { refuseUpgrade } from '../transport/reject-upgrade.js';
 import { Access } from '../auth/access.js';
-import type { ClientIdentity, ClientVerifier } from '../auth/verifier.js';
+import type { ClientVerifier } from '../auth/verifier.js';
 import { adminTokenSet } from './admin-auth.js';
 import { answerError } from './answer-error.js';
 import { parseRequestTarget } from './request-target.js';
@@ -147,11 +143,6 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage });
   const metrics = new Metrics(hub);
   const flow = createFlowControl({ limits, trustedProxies: options.trustedProxies, metrics, logger });
-  const sweep = new HeartbeatSweep((error, member) => {
-    const log = member instanceof LegacySession ? member.logger : logger;
-    log.error({ err: error }, 'heartbeat failed');
-  });
-  const sessions = new Set<LegacySession>();
   const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
   // Legacy-only endpoints (e.g. /api/projects/stream): always legacy-served, never staged.
   const extraRoutes = compileExtraRoutes(modules, plans, options.heartbeatIntervals);
@@ -183,10 +174,13 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const admit: AdmitSocket | undefined = stages ? (service, socket) => stages.admitSocket(service, socket) : options.admitSocket;
   const namespaces = bridgeSocketIo({ io, hub, modules, plans, logger, admit, metrics });
   watchSocketIoRooms(io, plans, hub);
-  stages?.bind(() => sessions.values(), namespaces);
+  const door = new LegacyDoor({
+    plans, modules, hub, limits, metrics, logger, socketIoPath, stages, legacyMode: options.legacyMode,
+    heartbeatIntervals: options.heartbeatIntervals, livenessIntervalMs: options.livenessIntervalMs,
+  });
+  stages?.bind(() => door.sessions(), namespaces);
   flow.guardSocketIo(engine, namespaces.values());
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.legacyMaxPayload, perMessageDeflate: false });
   let listening = false;
   let closing = false;
 
@@ -247,8 +241,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     if (!flow.admitUpgrade(req, socket)) return;
     void access.admitUpgrade(req, url, socket).then((verified) => {
       if (verified === null) return;
-      if (extra) return openExtraLegacy(extra.extra, extra.params, req, url, socket, head, verified);
-      return openLegacy(found!.route, found!.params, req, url, socket, head, verified);
+      if (extra) return door.openExtra(extra.extra, extra.params, req, url, socket, head, verified);
+      return door.open(found!.route, found!.params, req, url, socket, head, verified);
     }).catch((error: unknown) => upgradeFailed(error, req, socket));
   }
 
@@ -257,138 +251,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     refuseUpgrade(socket, error);
   }
 
-  async function openLegacy(route: LegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer, verified?: ClientIdentity): Promise<void> {
-    const { service, plan } = route;
-    const module = modules.get(service)!;
-    const identity = legacyClientIdentity(req, url, verified);
-    const decided = stages ? stages.decideLegacy(service, identity) : options.legacyMode?.(service, identity) ?? 'legacy';
-    const clientId = identity.clientId ?? `${identity.remoteAddress ?? 'unknown'}#${metrics.nextConnectionId()}`;
-    const log = logger.child({ service, transport: 'legacy', room: plan.socketio.room, clientId });
-    const connection = { params };
-    const session = new LegacySession({
-      module, plan, hub, connection, clientId, identity, logger: log,
-      mode: decided === 'adapter' ? 'adapter' : 'legacy',
-      sequenced: url.searchParams.get('switchyard_seq') === '1',
-      notices: url.searchParams.get('switchyard_notify') === '1',
-      shadowRecorder: stages?.shadow,
-    });
-    if (stages && decided === 'legacy') session.switchMode('legacy', stages.stageFor(service, identity) === 'shadow');
-
-    if (decided === 'retired') {
-      // Accept, explain, close: a browser cannot read a handshake rejection body.
-      return wss.handleUpgrade(req, socket, head_, (ws) => {
-        ws.send(JSON.stringify({ type: 'error', code: 'SERVICE_RETIRED', message: `${service} moved to Socket.IO`, namespace: plan.socketio.namespace, path: socketIoPath }));
-        ws.close(4410, 'SERVICE_RETIRED');
-      });
-    }
-    if (decided === 'legacy') {
-      const status = module.legacy.refuse?.(connection);
-      if (status !== undefined) return rejectUpgrade(socket, status);
-    }
-    const since = Number(url.searchParams.get('switchyard_since') ?? Number.NaN);
-    const room = roomName(plan, params);
-    const epoch = url.searchParams.get('switchyard_epoch') ?? undefined;
-    const replay = Number.isInteger(since) && since >= 0 && room ? await hub.replay(room, since, epoch) : undefined;
-    // From here to the subscription everything runs in one tick, so the
-    // replay (or snapshot) and the live events that follow are contiguous.
-    const head = room ? hub.head(room) : 0;
-    const resumable = replay !== undefined && room !== undefined && hub.reachesHead(room, since, replay);
-    if (resumable && room) {
-      session.resume(room, since, replay.events);
-      session.notifyResume(true, head, hub.epoch(room));
-    } else if (decided === 'legacy') {
-      session.openLegacy();
-    } else {
-      const joinPayload = render({ ...plan.socketio.join.payload }, { payload: {}, params }) as Record<string, unknown>;
-      const ack = await session.openAdapter(joinPayload);
-      if (!ack.ok) {
-        session.close();
-        // The legacy server closed before accept, which uvicorn turned into 403.
-        return rejectUpgrade(socket, 403);
-      }
-    }
-    // An opted-in client always learns where its snapshot stands: resumed, or
-    // fresh (first open, or a gap older than the retained history).
-    if (!resumable) session.notifyResume(false, head, room ? hub.epoch(room) : undefined);
-    // The stage may have moved between the client's discovery and this open.
-    if (decided === 'adapter' && stages) session.notifyStage(stages.stageFor(service, identity), plan.socketio.namespace, socketIoPath);
-    if (socket.destroyed) {
-      session.close();
-      return;
-    }
-    // ws may still refuse the handshake (bad headers); then no socket ever
-    // attaches and the session must not stay subscribed.
-    socket.once('close', () => {
-      if (!session.attached) session.close();
-    });
-    wss.handleUpgrade(req, socket, head_, (ws: WebSocket) => attachLegacy(session, ws, service));
-  }
-
-  /** A legacy-only endpoint: its hand-written endpoint serves it, whatever the owner's stage. */
-  function openExtraLegacy(extra: ExtraLegacyRoute, params: Record<string, string>, req: IncomingMessage, url: URL, socket: Duplex, head_: Buffer, verified?: ClientIdentity): void {
-    const { service, plan } = extra.route;
-    const identity = legacyClientIdentity(req, url, verified);
-    const clientId = identity.clientId ?? `${identity.remoteAddress ?? 'unknown'}#${metrics.nextConnectionId()}`;
-    const connection = { params };
-    const status = extra.module.legacy.refuse?.(connection);
-    if (status !== undefined) return rejectUpgrade(socket, status);
-    const session = new LegacySession({
-      module: extra.module, plan, hub, connection, clientId, identity, mode: 'legacy',
-      logger: logger.child({ service, transport: 'legacy', endpoint: extra.name, clientId }),
-    });
-    session.openLegacy();
-    socket.once('close', () => {
-      if (!session.attached) session.close();
-    });
-    wss.handleUpgrade(req, socket, head_, (ws: WebSocket) => attachLegacy(session, ws, service, extra));
-  }
-
-  function attachLegacy(session: LegacySession, ws: WebSocket, service: ServiceId, extra?: ExtraLegacyRoute): void {
-    const plan = plans.get(service)!;
-    const heartbeatMs = extra ? extra.heartbeatMs : options.heartbeatIntervals?.[service] ?? plan.legacy.heartbeat?.intervalMs;
-    const livenessMs = options.livenessIntervalMs ?? 20_000;
-    const liveness = { beat: () => legacySocket.livenessPing() };
-    const legacySocket = new LegacySocket(ws, limits, {
-      onText: (text) => {
-        // A throw here would escape ws's 'message' listener and end the process.
-        try {
-          session.receive(text);
-        } catch (error) {
-          session.logger.error({ err: error }, 'legacy client frame failed');
-        }
-      },
-      onSlowConsumer: (buffered) => {
-        metrics.slowConsumers.inc({ service, transport: 'legacy' });
-        session.logger.warn({ buffered }, 'closing slow legacy consumer');
-      },
-      onRateLimited: (closed) => {
-        metrics.flowRefusals.inc({ code: 'RATE_LIMITED', transport: 'legacy' });
-        if (closed) session.logger.warn('legacy client closed for flooding');
-      },
-      onClose: (code) => {
-        session.close();
-        sessions.delete(session);
-        if (heartbeatMs !== undefined) sweep.remove(heartbeatMs, session);
-        sweep.remove(livenessMs, liveness);
-        metrics.legacyConnections.dec({ service });
-        session.logger.debug({ code }, 'legacy socket closed');
-      },
-    });
-    // `sessions` is what stages switch; a legacy-only endpoint must never be switched.
-    if (!extra) {
-      sessions.add(session);
-      stages?.reconcile(session);
-    }
-    metrics.legacyConnections.inc({ service });
-    session.attach(legacySocket);
-    if (heartbeatMs !== undefined) sweep.add(heartbeatMs, session);
-    sweep.add(livenessMs, liveness);
-  }
-
   let address: AddressInfo | undefined;
   const switchyard: Switchyard = {
     httpServer, io, hub, plans, modules, logger, metrics, stages,
-    legacySessions: () => sessions.values(),
+    legacySessions: () => door.sessions(),
     get url() {
       if (!address) throw new Error('not listening');
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -413,16 +279,15 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       if (closing) return;
       closing = true;
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      for (const client of wss.clients) client.close(1001, 'server shutting down');
+      door.close();
       io.disconnectSockets(true);
       for (const module of modules.values()) module.close?.();
       stages?.close();
-      sweep.close();
       engine.close();
       await io.close().catch(() => {});
       // Sockets that do not finish the close handshake in time are cut.
       const deadline = setTimeout(() => {
-        for (const client of wss.clients) client.terminate();
+        door.terminate();
         httpServer.closeAllConnections();
       }, 2000);
       await stopped;

@@ -77,7 +77,8 @@ export class LegacySocket {
     if (decision === 'drop') return false;
     if (decision === 'close') {
       this.#onSlow(this.#ws.bufferedAmount);
-      this.close(4508, 'SLOW_CONSUMER');
+      const { code, reason } = toClose(new SwitchyardError('SLOW_CONSUMER', `more than ${this.#limits.legacyHardBuffer} bytes queued`));
+      this.close(code, reason);
       return false;
     }
     this.#ws.send(text);
