@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { isAdminPath, parseRequestTarget } from './request-target.js';
+import { bearerToken } from '../auth/credentials.js';
+import { matchesDigest, secretDigest } from '../auth/token-compare.js';
 
 /** The name `SWITCHYARD_ADMIN_TOKEN` (and `createSwitchyard({ adminToken })`) acts under. */
 export const DEFAULT_ADMIN_NAME = 'admin';
@@ -9,10 +10,6 @@ export const DEFAULT_ADMIN_NAME = 'admin';
 /** Where the gate leaves the name of the token that was accepted (`ctx.state`). */
 export interface AdminState {
   adminActor?: string;
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
 }
 
 /**
@@ -25,7 +22,7 @@ export class AdminTokens {
   readonly #digests: ReadonlyArray<{ name: string; digest: Buffer }>;
 
   constructor(tokens: Readonly<Record<string, string>>) {
-    this.#digests = Object.entries(tokens).filter(([, token]) => token !== '').map(([name, token]) => ({ name, digest: digest(token) }));
+    this.#digests = Object.entries(tokens).filter(([, token]) => token !== '').map(([name, token]) => ({ name, digest: secretDigest(token) }));
   }
 
   get size(): number {
@@ -34,10 +31,10 @@ export class AdminTokens {
 
   /** The name of the token `given` is, or undefined. */
   identify(given: string): string | undefined {
-    const candidate = digest(given);
+    const candidate = secretDigest(given);
     let found: string | undefined;
     for (const { name, digest: expected } of this.#digests) {
-      if (timingSafeEqual(candidate, expected) && found === undefined) found = name;
+      if (matchesDigest(candidate, expected) && found === undefined) found = name;
     }
     return found;
   }
@@ -61,8 +58,7 @@ export function adminTokenSet(options: { adminToken?: string; adminTokens?: Read
 export function adminGate(tokens: AdminTokens): Middleware<AdminState> {
   return async (ctx, next) => {
     if (!isAdminRequest(ctx.url)) return next();
-    const header = ctx.get('authorization');
-    const given = /^Bearer /i.test(header) ? header.slice('Bearer '.length).trim() : '';
+    const given = bearerToken(ctx.req.headers);
     const name = given ? tokens.identify(given) : undefined;
     if (name === undefined) throw new SwitchyardError('UNAUTHORIZED', 'a valid bearer token is required');
     ctx.state.adminActor = name;

@@ -58,7 +58,9 @@ export class CrawlProgressDomain {
     const progressId = input.progressId ?? randomUUID();
     if (this.#states.has(progressId)) throw new SwitchyardError('INVALID_PAYLOAD', `crawl ${progressId} already started`);
     assertCapacity(this.#states.size, this.#limits.maxEntities, 'crawls');
-    const { progressId: _ignored, currentUrl, ...extra } = input;
+    const { progressId: _ignored, currentUrl, ...fields } = input;
+    // The tracker's own keys (`logs` above all: it is appended to) are not the producer's to set.
+    const extra = Object.fromEntries(Object.entries(fields).filter(([key]) => !RESERVED.has(key)));
     const state: CrawlProgressState = {
       status: 'starting',
       percentage: 0,

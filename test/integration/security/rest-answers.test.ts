@@ -21,6 +21,14 @@ describe('REST answers', () => {
     await server.close();
   });
 
+  it('keeps the tracker\'s own keys when a crawl start sends them (a string `logs` once answered 500)', async () => {
+    const started = await api(server.url, 'POST', '/api/producer/crawl-progress', { progressId: 'p-logs', logs: 'not a list', start_time: 'x', label: 'kept' });
+    expect(started.status).toBe(201);
+    expect(started.body).toMatchObject({ progressId: 'p-logs', logs: ['Starting crawl...'], label: 'kept' });
+    const updated = await api(server.url, 'POST', '/api/producer/crawl-progress/p-logs/progress', { status: 'crawling', percentage: 10, log: 'page 1' });
+    expect(updated).toMatchObject({ status: 200, body: { logs: ['Starting crawl...', 'page 1'] } });
+  });
+
   it('refuses a text/plain body with 415 UNSUPPORTED_MEDIA_TYPE instead of creating a chat session', async () => {
     const res = await fetch(`${server.url}/api/agent-chat/sessions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'garbage' });
     expect(res.status).toBe(415);
