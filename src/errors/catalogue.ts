@@ -41,6 +41,7 @@ export const ERRORS = {
   RATE_LIMITED: { closeCode: 4529, httpStatus: 429, expose: true, retry: true, summary: 'Too many messages or requests per second from this connection, address or producer; slow down (Retry-After says when).' },
   TOO_MANY_CONNECTIONS: { closeCode: 4530, httpStatus: 429, expose: true, retry: true, summary: 'This remote address holds as many connections as it may; retry later with backoff.' },
   CAPACITY_EXCEEDED: { closeCode: 4531, httpStatus: 429, expose: true, retry: true, summary: 'A bounded store is full (live entities per service); retry when some have finished.' },
+  STORE_UNAVAILABLE: { closeCode: 4532, httpStatus: 503, expose: true, retry: true, summary: 'Cluster mode: the shared store (Redis) cannot be reached; nothing was accepted, retry with backoff.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
