@@ -13,6 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { io as ioClient, type Socket } from 'socket.io-client';
+import { WebSocket } from 'ws';
 import { ERRORS } from '../../src/errors/catalogue.js';
 import { DRIVERS, pickMarkers, type ServiceDriver } from '../support/drivers.js';
 import { LegacyClient } from '../support/legacy-client.js';
@@ -317,4 +318,27 @@ export async function fuzzSession(): Promise<{ server: FuzzServer; canaries: Can
       await server.close();
     },
   };
+}
+
+/**
+ * Send one fuzzed frame or packet, then a protocol ping: the pong proves the
+ * server read past the input and is still serving this connection; a close
+ * is an answer too. Neither within `ms` means the server wedged.
+ */
+export function sendAndProbe(ws: WebSocket, data: string | Buffer, ms: number): Promise<'pong' | 'closed' | 'timeout'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done('timeout'), ms);
+    const onPong = (): void => done('pong');
+    const onClose = (): void => done('closed');
+    function done(result: 'pong' | 'closed' | 'timeout'): void {
+      clearTimeout(timer);
+      ws.off('pong', onPong);
+      ws.off('close', onClose);
+      resolve(result);
+    }
+    ws.on('pong', onPong);
+    ws.on('close', onClose);
+    ws.send(data, () => {});
+    if (ws.readyState === WebSocket.OPEN) ws.ping();
+  });
 }

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ERRORS } from '../../src/errors/catalogue.js';
 import { DRIVERS } from '../support/drivers.js';
-import { fuzzSession, runFuzz } from './harness.js';
+import { fuzzSession, runFuzz, sendAndProbe } from './harness.js';
 
 const SEED = 0x5eed_0002;
 const TOTAL = 10_000;
@@ -116,21 +116,7 @@ async function sendOne(wsUrl: string, slot: Slot, input: Input): Promise<string 
   const ws = slot.ws!;
   const { frame } = input;
   const data = frame.kind === 'text' ? frame.text : frame.kind === 'binary' ? Buffer.from(frame.bytes) : 'x'.repeat(frame.size);
-  const outcome = await new Promise<'pong' | 'closed' | 'timeout'>((resolve) => {
-    const timer = setTimeout(() => done('timeout'), ANSWER_MS);
-    const onPong = (): void => done('pong');
-    const onClose = (): void => done('closed');
-    function done(result: 'pong' | 'closed' | 'timeout'): void {
-      clearTimeout(timer);
-      ws.off('pong', onPong);
-      ws.off('close', onClose);
-      resolve(result);
-    }
-    ws.on('pong', onPong);
-    ws.on('close', onClose);
-    ws.send(data, () => {});
-    if (ws.readyState === WebSocket.OPEN) ws.ping();
-  });
+  const outcome = await sendAndProbe(ws, data, ANSWER_MS);
   if (outcome === 'timeout') return `no pong and no close within ${ANSWER_MS} ms (wedged)`;
   if (outcome === 'closed') {
     const code = slot.closed?.code ?? 0;

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ERRORS } from '../../src/errors/catalogue.js';
 import { DRIVERS } from '../support/drivers.js';
-import { fuzzSession, runFuzz, startFuzzServer, type FuzzServer } from './harness.js';
+import { fuzzSession, runFuzz, sendAndProbe, startFuzzServer, type FuzzServer } from './harness.js';
 import { defectTest, defectTitle, isOpen } from './known-defects.js';
 
 const SEED = 0x5eed_0003;
@@ -158,21 +158,7 @@ function openRaw(server: FuzzServer): Promise<WebSocket> {
 async function sendRaw(server: FuzzServer, slot: RawSlot, packet: RawPacket): Promise<string | undefined> {
   if (slot.ws?.readyState !== WebSocket.OPEN) slot.ws = await openRaw(server);
   const ws = slot.ws;
-  const outcome = await new Promise<'pong' | 'closed' | 'timeout'>((resolve) => {
-    const timer = setTimeout(() => done('timeout'), ANSWER_MS);
-    const onPong = (): void => done('pong');
-    const onClose = (): void => done('closed');
-    function done(result: 'pong' | 'closed' | 'timeout'): void {
-      clearTimeout(timer);
-      ws.off('pong', onPong);
-      ws.off('close', onClose);
-      resolve(result);
-    }
-    ws.on('pong', onPong);
-    ws.on('close', onClose);
-    ws.send(packet, () => {});
-    if (ws.readyState === WebSocket.OPEN) ws.ping();
-  });
+  const outcome = await sendAndProbe(ws, packet, ANSWER_MS);
   // Garbage may make the server close this connection; the canaries show the rest is unaffected.
   return outcome === 'timeout' ? `no pong and no close within ${ANSWER_MS} ms (wedged)` : undefined;
 }
