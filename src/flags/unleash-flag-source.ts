@@ -6,9 +6,9 @@ import { InMemStorageProvider, Unleash, UnleashEvents, type ClientFeaturesRespon
 // Repository and pass it in through Unleash's `repository` option, only to keep
 // a handle on it for refresh().
 import { parseApiResponse, type FeatureInterface } from 'unleash-client/lib/feature.js';
-import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
-import { resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
+import { defaultFlagName, defaultStage, resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
 import { isStage, type Stage } from './stage.js';
 
 // require(): for a CommonJS `exports.default`, Node's default import yields
@@ -39,9 +39,9 @@ export interface UnleashFlagSourceOptions {
   /** Instance id reported to Unleash. Default: a random UUID per source. */
   instanceId?: string;
   /** Stages answered before the first sync (plan stages). Required. */
-  defaults: Record<ServiceId, Stage>;
+  defaults: Record<HostedId, Stage>;
   /** Flag name per service (the plan's `flag`). Default `switchyard.<service-id>`. */
-  flagNames?: Partial<Record<ServiceId, string>>;
+  flagNames?: Partial<Record<HostedId, string>>;
   /** Where sync failures are reported. Default: silent. */
   logger?: FlagLogger;
 }
@@ -69,8 +69,8 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
   readonly kind = 'unleash' as const;
   readonly #client: Unleash;
   readonly #repository: Repository;
-  readonly #defaults: Readonly<Record<ServiceId, Stage>>;
-  readonly #flagNames: Record<ServiceId, string>;
+  readonly #defaults: Readonly<Record<HostedId, Stage>>;
+  readonly #flagNames: Record<HostedId, string>;
   readonly #featuresUrl: URL;
   readonly #headers: Record<string, string>;
   readonly #startTimeout: number;
@@ -102,7 +102,7 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     const customHeaders: Record<string, string> = options.apiToken ? { Authorization: options.apiToken } : {};
     const baseUrl = options.url.endsWith('/') ? options.url : `${options.url}/`;
     this.#defaults = Object.freeze({ ...options.defaults });
-    this.#flagNames = resolveFlagNames(options.flagNames);
+    this.#flagNames = resolveFlagNames(options.flagNames, Object.keys(options.defaults));
     this.#featuresUrl = new URL('client/features', baseUrl);
     this.#headers = {
       ...customHeaders,
@@ -148,9 +148,9 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     this.#client.on(UnleashEvents.Unchanged, this.#clientOnUnchanged);
   }
 
-  stageFor(service: ServiceId, context: FlagContext): Stage {
-    if (!this.#synced) return this.#defaults[service];
-    const variant = this.#client.getVariant(this.#flagNames[service], toUnleashContext(context));
+  stageFor(service: HostedId, context: FlagContext): Stage {
+    if (!this.#synced) return defaultStage(this.#defaults, service);
+    const variant = this.#client.getVariant(this.#flagName(service), toUnleashContext(context));
     if (!variant.feature_enabled) return 'legacy';
     return variant.enabled && isStage(variant.name) ? variant.name : 'socketio';
   }
@@ -160,11 +160,15 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
    * every strategy lets in (the variant's stage, or `socketio`): what the
    * admin API shows as "the" stage of a service under a partial rollout.
    */
-  baseStage(service: ServiceId): Stage {
-    if (!this.#synced) return this.#defaults[service];
-    const definition = this.#client.getFeatureToggleDefinition(this.#flagNames[service]);
+  baseStage(service: HostedId): Stage {
+    if (!this.#synced) return defaultStage(this.#defaults, service);
+    const definition = this.#client.getFeatureToggleDefinition(this.#flagName(service));
     if (!definition?.enabled) return 'legacy';
     return variantStage(definition) ?? 'socketio';
+  }
+
+  #flagName(service: HostedId): string {
+    return this.#flagNames[service] ?? defaultFlagName(service);
   }
 
   status(): FlagSourceStatus {
@@ -249,7 +253,7 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     this.#synced = true;
     this.#onFirstSync?.();
     const fingerprint = JSON.stringify(
-      SERVICE_IDS.map((service) => this.#client.getFeatureToggleDefinition(this.#flagNames[service]) ?? null),
+      Object.values(this.#flagNames).map((flag) => this.#client.getFeatureToggleDefinition(flag) ?? null),
     );
     // The SDK reports a change for any flag of the project; ours may not have moved.
     if (fingerprint === this.#fingerprint) return;
