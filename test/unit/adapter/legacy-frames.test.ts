@@ -21,16 +21,8 @@ import { EXTRA_SERVICES, TEST_SERVICES } from '../../support/hosted.js';
 interface FrameExample { type: string; wire?: string; note?: string }
 const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: FrameExample[] }>;
 
-/** Connection parameters of the legacy URL each example was sent on. */
-export const EXAMPLE_PARAMS: Record<ServiceId, Record<string, string>> = {
-  'crawl-progress': { progress_id: '183e2615-fca4-4a71-a051-ab5a0292f9ff' },
-  'agent-chat': { session_id: '5b1f3a2e-8d4c-4f7e-9a61-2c0b9e7d4f10' },
-  'project-tasks': { project_id: 'b7e4c1a2-3d5f-4e6a-8b9c-0d1e2f3a4b5c', session_id: 'task-session-k3j9x2m1q' },
-  'mcp-logs': {},
-  'test-execution': { execution_id: 'e1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8' },
-  'project-creation': { progress_id: '9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c' },
-  'knowledge-items': {},
-};
+/** Connection parameters of the legacy URL each corpus example was sent on (beside the corpus, in the fixtures). */
+export const EXAMPLE_PARAMS = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/example-params.json', import.meta.url)), 'utf8')) as Record<ServiceId, Record<string, string>>;
 
 /** Each hosted service's example frames and the parameters of the URL they were sent on. */
 const EXAMPLES: ReadonlyArray<{ service: HostedId; params: Record<string, string>; frames: FrameExample[] }> = [
