@@ -9,7 +9,12 @@ export type { ServicePlan } from './adapter/plan-schema.js';
 export { frameToEvent } from './adapter/frame-to-event.js';
 export { eventToFrames } from './adapter/event-to-frame.js';
 export { ERRORS, SwitchyardError, type ErrorCode } from './errors/catalogue.js';
-export { SERVICE_IDS, type ServiceId } from './registry/contracts.js';
+export { SERVICE_IDS, type HostedId, type ServiceId } from './registry/contracts.js';
+// A service hosted beside the registry's (`extraServices`): its contract, and its factory.
+export { defineService, type ServiceContract } from './contract/define.js';
+export { serve, type ServerService } from './registry/services.js';
+export type { ServiceContext, ServiceModule, LegacyEndpoint, EventHandler, EventClient } from './services/service-module.js';
+export { publisherFor, type Publisher } from './domain/publisher.js';
 export { MemoryEventLog } from './domain/memory-event-log.js';
 export type { EventLog, RoomEvent, ReplayResult } from './domain/event-log.js';
 export { jwtVerifier, type ClientVerifier, type ClientIdentity, type ClientCredentials, type JwtVerifierOptions } from './auth/verifier.js';

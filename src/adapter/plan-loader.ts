@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
+import { SERVICE_IDS, type HostedId } from '../registry/contracts.js';
 import { planSchema, type ServicePlan } from './plan-schema.js';
 
 /**
@@ -28,13 +28,18 @@ export class PlanError extends Error {
 }
 
 /** Parse and validate one plan document (already read); throws PlanError. */
-export function parsePlan(file: string, text: string, expected?: ServiceId): ServicePlan {
+export function parsePlan(file: string, text: string, expected?: HostedId): ServicePlan {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     throw new PlanError(file, '(file)', `not valid JSON: ${(error as Error).message}`);
   }
+  return validatePlan(file, raw, expected);
+}
+
+/** Validate one plan document (already parsed, e.g. a contract's bundled JSON); throws PlanError. */
+export function validatePlan(file: string, raw: unknown, expected?: HostedId): ServicePlan {
   const result = planSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -57,9 +62,18 @@ export function pathParams(path: string): string[] {
   return [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
 }
 
-/** Load all seven plans from `dir` (`<service-id>.json`); throws PlanError on the first bad one. */
-export async function loadPlans(dir: string = DEFAULT_PLAN_DIR, services: readonly ServiceId[] = SERVICE_IDS): Promise<Map<ServiceId, ServicePlan>> {
-  const plans = new Map<ServiceId, ServicePlan>();
+/**
+ * Load the plans of `services` from `dir` (`<service-id>.json`; default the
+ * registry's seven), then the `extra` ones, which a hosted extra service
+ * brings as a value (its contract's plan, wherever its file lives); throws
+ * PlanError on the first bad one. Extra plans come last, in the order given.
+ */
+export async function loadPlans(
+  dir: string = DEFAULT_PLAN_DIR,
+  services: readonly HostedId[] = SERVICE_IDS,
+  extra: ReadonlyArray<{ id: HostedId; plan: unknown }> = [],
+): Promise<Map<HostedId, ServicePlan>> {
+  const plans = new Map<HostedId, ServicePlan>();
   for (const id of services) {
     const file = join(dir, `${id}.json`);
     let text: string;
@@ -69,6 +83,10 @@ export async function loadPlans(dir: string = DEFAULT_PLAN_DIR, services: readon
       throw new PlanError(file, '(file)', `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     plans.set(id, parsePlan(file, text, id));
+  }
+  for (const { id, plan } of extra) {
+    if (plans.has(id)) throw new PlanError(`${id} (extra service)`, 'service', `"${id}" is already hosted`);
+    plans.set(id, validatePlan(`${id} (extra service)`, plan, id));
   }
   return plans;
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { SERVICE_IDS } from '../registry/contracts.js';
 import { STAGES } from '../flags/stage.js';
 
 /**
@@ -43,7 +42,11 @@ export const eventMappingSchema = z.strictObject({
 
 export const planSchema = z.strictObject({
   $schema: z.string().optional(),
-  service: z.enum(SERVICE_IDS),
+  /**
+   * The service id: a registry id, or a hosted extra service's. The loader
+   * checks it against the id the plan was loaded for.
+   */
+  service: z.string().regex(/^[a-z][a-z0-9-]*$/),
   title: z.string().min(1),
   /** high | medium | low, as the migration plan ranks the services. */
   priority: z.enum(['high', 'medium', 'low']),

@@ -4,13 +4,13 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import type { RoomHub } from '../domain/room-hub.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toAckError, toConnectError } from '../errors/surfaces.js';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { AckResult, EventClient, EventHandler, ServiceModule } from '../services/service-module.js';
 import { roomName } from '../adapter/room-name.js';
 import type { Metrics } from '../server/metrics.js';
 
 /** Decides whether a Socket.IO client may use a service now; throws a SwitchyardError to refuse. */
-export type AdmitSocket = (service: ServiceId, socket: Socket) => void;
+export type AdmitSocket = (service: HostedId, socket: Socket) => void;
 
 /** Wraps a client during a resumed join: the handler's snapshot emits are swallowed. */
 class SwallowingClient implements EventClient {
@@ -90,8 +90,8 @@ class SocketIoClient implements EventClient {
 export interface SocketIoBridgeOptions {
   io: Server;
   hub: RoomHub;
-  modules: ReadonlyMap<ServiceId, ServiceModule>;
-  plans: ReadonlyMap<ServiceId, ServicePlan>;
+  modules: ReadonlyMap<HostedId, ServiceModule>;
+  plans: ReadonlyMap<HostedId, ServicePlan>;
   logger: Logger;
   admit?: AdmitSocket;
   metrics?: Metrics;
@@ -102,9 +102,9 @@ export interface SocketIoBridgeOptions {
  * Socket.IO rooms. Every room event is encoded once per room by Socket.IO's
  * broadcast, not once per socket.
  */
-export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<ServiceId, Namespace> {
+export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<HostedId, Namespace> {
   const { io, hub, modules, plans, logger } = options;
-  const namespaces = new Map<ServiceId, Namespace>();
+  const namespaces = new Map<HostedId, Namespace>();
 
   for (const [service, module] of modules) {
     const plan = plans.get(service)!;

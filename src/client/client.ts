@@ -1,5 +1,5 @@
 import type { ServicePlan } from '../adapter/plan-schema.js';
-import type { ServiceId } from '../registry/contracts.js';
+import { withPlanDefaults } from './plans.js';
 import { backoffPolicy, type BackoffPolicy } from './backoff.js';
 import { ChatSender, type ChatSendOptions, type SentMessage } from './chat.js';
 import { SwitchyardClientError } from './codes.js';
@@ -10,14 +10,18 @@ import { clientRoom, legacyUrl } from './endpoints.js';
 import { newId } from './ids.js';
 import { DEFAULT_LIVENESS, type LivenessOptions } from './liveness.js';
 import { bundledPlan } from './plans.js';
+import type { IdOf, ServiceKey } from './types.js';
 import type { WebSocketConstructor } from './transports/legacy-transport.js';
 import type { ClientEvents, ClientState, ClientWarning, JoinParams, Journal, ReceivedRecord, ResyncInfo, TransportChange, TransportKind } from './types.js';
 
 /** Options of `connect()`. */
-export interface ConnectOptions<S extends ServiceId> {
+export interface ConnectOptions<S extends ServiceKey> {
   /** Switchyard's base URL, e.g. `http://localhost:8080` (http(s); WebSocket URLs are derived). */
   url: string;
-  /** The service to follow. */
+  /**
+   * The service to follow: a registry id, or the contract of a service the
+   * server hosts beside the registry's (its plan is the contract's `plan`).
+   */
   service: S;
   /** The entity to join, e.g. `{ progress_id }` for crawl-progress, `{}` for mcp-logs. */
   params: JoinParams<S>;
@@ -98,8 +102,9 @@ interface MutableJournal {
  * client.on('progress_update', (state) => render(state));
  * client.on('resync', () => resetView());
  */
-export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEvents<S>> {
-  readonly service: S;
+export class SwitchyardClient<S extends ServiceKey> extends TypedEmitter<ClientEvents<S>> {
+  /** The service's id. */
+  readonly service: IdOf<S>;
   readonly clientId: string;
   /** The room whose events this client receives (its dedupe key). */
   readonly room: string;
@@ -112,8 +117,10 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
   /** Use `connect()`. */
   constructor(options: ConnectOptions<S>) {
     super();
-    const plan = options.plan ?? bundledPlan(options.service);
-    if (plan.service !== options.service) throw new TypeError(`plan is for ${plan.service}, not ${options.service}`);
+    const key: ServiceKey = options.service;
+    const service = (typeof key === 'string' ? key : key.id) as IdOf<S>;
+    const plan = options.plan ?? (typeof key === 'string' ? bundledPlan(key) : withPlanDefaults(key.plan));
+    if (plan.service !== service) throw new TypeError(`plan is for ${plan.service}, not ${service}`);
     const params: Readonly<Record<string, string>> = options.params;
     const transports = options.transports ?? DEFAULT_TRANSPORTS;
     if (transports.length === 0) throw new TypeError('transports must name at least one transport');
@@ -123,7 +130,7 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
     }
     const token = tokenGetter(options.token);
     const fetchImpl = withBearer(options.fetch ?? ((input, init) => globalThis.fetch(input, init)), token);
-    this.service = options.service;
+    this.service = service;
     this.clientId = options.clientId ?? newId();
     this.room = clientRoom(plan, params);
     // Fail fast, at connect(), on a missing path parameter rather than inside the first attempt.
@@ -264,11 +271,11 @@ export class SwitchyardClient<S extends ServiceId> extends TypedEmitter<ClientEv
  * const chat = connect({ url, service: 'agent-chat', params: { session_id }, WebSocketImpl: WebSocket });
  * await chat.sendMessage('hello');
  */
-export function connect<S extends ServiceId>(options: ConnectOptions<S>): SwitchyardClient<S> {
+export function connect<S extends ServiceKey>(options: ConnectOptions<S>): SwitchyardClient<S> {
   return new SwitchyardClient(options);
 }
 
-function tokenGetter(token: ConnectOptions<ServiceId>['token']): () => string | undefined {
+function tokenGetter(token: ConnectOptions<ServiceKey>['token']): () => string | undefined {
   if (typeof token === 'function') return token;
   return () => token;
 }

@@ -13,6 +13,6 @@ export type { WebSocketConstructor, WebSocketLike } from './transports/legacy-tr
 export { JOIN_EVENTS } from './types.js';
 export type {
   ClientEvents, ClientState, ClientWarning, JoinParams, Journal, LifecycleEvents, ReceivedRecord, ResyncInfo,
-  ServiceContracts, ServiceEventName, ServiceEventPayload, TransportChange, TransportKind,
+  ServiceContracts, ServiceEventName, ServiceKey, IdOf, ServiceEventPayload, TransportChange, TransportKind,
 } from './types.js';
 export type { ServiceId } from '../registry/contracts.js';

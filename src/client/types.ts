@@ -1,3 +1,4 @@
+import type { AnyContract, ClientEventsOf, ServerEventsOf } from '../contract/define.js';
 import type { ServiceContracts, ServiceId } from '../registry/contracts.js';
 import type { FailureCode } from './codes.js';
 
@@ -9,19 +10,34 @@ import type { FailureCode } from './codes.js';
 export type { ServiceContracts };
 export { JOIN_EVENTS } from '../registry/contracts.js';
 
-type ServerEvents<S extends ServiceId> = ServiceContracts[S]['server'];
+/**
+ * A service as `connect()` names it: a registry id (`'crawl-progress'`), or
+ * the contract of a service a server hosts beside the registry's (its
+ * `extraServices`), which brings its own event maps and plan.
+ */
+export type ServiceKey = ServiceId | AnyContract;
+
+/** The event maps and join event of a service key. */
+type SpecOf<S extends ServiceKey> = S extends ServiceId
+  ? ServiceContracts[S]
+  : S extends AnyContract ? { server: ServerEventsOf<S>; client: ClientEventsOf<S>; join: S['join'] } : never;
+
+/** The service id of a key: the id itself, or the contract's. */
+export type IdOf<S extends ServiceKey> = S extends AnyContract ? S['id'] : S;
+
+type ServerEvents<S extends ServiceKey> = SpecOf<S>['server'];
 
 /** Server → client event names of service `S`. */
-export type ServiceEventName<S extends ServiceId> = keyof ServerEvents<S> & string;
+export type ServiceEventName<S extends ServiceKey> = keyof ServerEvents<S> & string;
 
 /** The payload of event `E` of service `S` (with its `seq`), exactly as the Socket.IO side sends it. */
-export type ServiceEventPayload<S extends ServiceId, E extends ServiceEventName<S>> =
+export type ServiceEventPayload<S extends ServiceKey, E extends ServiceEventName<S>> =
   ServerEvents<S>[E] extends (payload: infer P) => void ? P : never;
 
-type JoinHandler<S extends ServiceId> = ServiceContracts[S]['client'] extends infer C
-  ? ServiceContracts[S]['join'] extends keyof C ? C[ServiceContracts[S]['join']] : never
+type JoinHandler<S extends ServiceKey> = SpecOf<S>['client'] extends infer C
+  ? SpecOf<S>['join'] extends keyof C ? C[SpecOf<S>['join']] : never
   : never;
-type JoinPayload<S extends ServiceId> = JoinHandler<S> extends (payload: infer P, ack: never) => void ? NonNullable<P> : never;
+type JoinPayload<S extends ServiceKey> = JoinHandler<S> extends (payload: infer P, ack: never) => void ? NonNullable<P> : never;
 
 /**
  * The connection parameters of service `S`: the join payload without `since`
@@ -29,7 +45,7 @@ type JoinPayload<S extends ServiceId> = JoinHandler<S> extends (payload: infer P
  * Services whose legacy URL reads extra query parameters (project-tasks'
  * `session_id`) accept them as further string keys.
  */
-export type JoinParams<S extends ServiceId> = { [K in Exclude<keyof JoinPayload<S>, 'since'>]: JoinPayload<S>[K] } & Readonly<Record<string, string>>;
+export type JoinParams<S extends ServiceKey> = { [K in Exclude<keyof JoinPayload<S>, 'since'>]: JoinPayload<S>[K] } & Readonly<Record<string, string>>;
 
 /** The two ways Switchyard serves a service. */
 export type TransportKind = 'socketio' | 'legacy';
@@ -89,7 +105,7 @@ export interface LifecycleEvents {
 }
 
 /** Everything a client of service `S` emits: the service's events and the lifecycle events. */
-export type ClientEvents<S extends ServiceId> = {
+export type ClientEvents<S extends ServiceKey> = {
   [E in ServiceEventName<S>]: (payload: ServiceEventPayload<S, E>) => void;
 } & LifecycleEvents;
 

@@ -1,5 +1,5 @@
 import type { AnyContract, ServerEventsOf } from '../contract/define.js';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { RoomEvent } from './event-log.js';
 import type { RoomHub } from './room-hub.js';
 
@@ -32,7 +32,7 @@ export function publisherFor<C extends AnyContract>(hub: RoomHub, contract: C): 
   let publisher = byContract.get(contract) as Publisher<ServerEventsOf<C>> | undefined;
   if (!publisher) {
     // The id names a registered service (extra services included); the hub takes it as given.
-    const service = contract.id as ServiceId;
+    const service = contract.id as HostedId;
     publisher = {
       // Payloads are plain objects by construction of the event maps; the hub stores them untyped.
       publish: (room, event, payload) => hub.publish(service, room, event, payload as Record<string, unknown>),

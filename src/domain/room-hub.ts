@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { DEFAULT_RETENTION, payloadBytes, type EventLog, type ReplayResult, type RoomEvent } from './event-log.js';
@@ -18,7 +18,7 @@ export interface RoomSubscriber {
 }
 
 /** Receives every published event once (the Socket.IO side broadcasts it to the room). */
-export type BroadcastListener = (service: ServiceId, event: RoomEvent) => void;
+export type BroadcastListener = (service: HostedId, event: RoomEvent) => void;
 
 /** Whether a room has subscribers the hub does not hold itself (Socket.IO room members). */
 export type PresenceProbe = (room: string) => boolean;
@@ -132,7 +132,7 @@ export class RoomHub {
   }
 
   /** Publish one event to a room: sequence it, log it, deliver it to both transports. */
-  publish(service: ServiceId, room: string, event: string, payload: Record<string, unknown>): RoomEvent {
+  publish(service: HostedId, room: string, event: string, payload: Record<string, unknown>): RoomEvent {
     const seq = this.head(room) + 1;
     this.#heads.set(room, seq);
     this.#touch(room);

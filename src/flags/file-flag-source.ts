@@ -30,13 +30,11 @@ import { EventEmitter } from 'node:events';
 import { watch, watchFile, unwatchFile, type FSWatcher, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-// Deep import on purpose: unleash-client has no "exports" map, and this is the
-// exact function its flexibleRollout strategy calls (lib/strategy/util.js).
-import { normalizedStrategyValue } from 'unleash-client/lib/strategy/util.js';
 import { z } from 'zod';
-import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
+import { SERVICE_IDS, type HostedId } from '../registry/contracts.js';
+import { rolloutBucket } from './rollout-hash.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
-import { resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
+import { defaultFlagName, defaultStage, resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
 import { STAGES, type Stage } from './stage.js';
 
 const stageSchema = z.enum(STAGES);
@@ -49,9 +47,13 @@ const entrySchema = z.preprocess(
     rollout: z.strictObject({ stage: stageSchema, percent: z.number().int().min(0).max(100) }).optional(),
   }),
 );
-/** The schema of the flags file (see the module comment). */
-export const flagsFileSchema = z.partialRecord(z.enum(SERVICE_IDS), entrySchema);
-export type FlagsFile = z.infer<typeof flagsFileSchema>;
+/** The schema of a flags file for these hosted services: any other key is refused. */
+export function flagsFileSchemaFor(services: readonly HostedId[]) {
+  return z.partialRecord(z.enum(services as readonly [HostedId, ...HostedId[]]), entrySchema);
+}
+/** The schema of the flags file of the registry's services (see the module comment). */
+export const flagsFileSchema = flagsFileSchemaFor(SERVICE_IDS);
+export type FlagsFile = Partial<Record<HostedId, z.infer<typeof entrySchema>>>;
 
 /** One service's effective entry, normalised so that equal meaning means equal JSON. */
 interface Entry {
@@ -62,10 +64,10 @@ interface Entry {
 export interface FileFlagSourceOptions {
   /** Path of the JSON flags file. Need not exist. Required. */
   path: string;
-  /** Plan stage of each service, for services the file does not list. Required. */
-  defaults: Record<ServiceId, Stage>;
+  /** Plan stage of each hosted service (its keys are the services the file may list), for services the file does not list. Required. */
+  defaults: Record<HostedId, Stage>;
   /** Flag name per service, the rollout hash's group id. Default `switchyard.<service-id>`. */
-  flagNames?: Partial<Record<ServiceId, string>>;
+  flagNames?: Partial<Record<HostedId, string>>;
   /**
    * `'watch'`: fs.watch on the file's directory (survives editors that replace
    * the file by rename), falling back to polling if the directory cannot be
@@ -85,14 +87,15 @@ export interface FileFlagSourceOptions {
 export class FileFlagSource extends EventEmitter implements FlagSource {
   readonly kind = 'file' as const;
   readonly #path: string;
-  readonly #defaults: Readonly<Record<ServiceId, Stage>>;
-  readonly #flagNames: Record<ServiceId, string>;
+  readonly #defaults: Readonly<Record<HostedId, Stage>>;
+  readonly #flagNames: Record<HostedId, string>;
   readonly #mode: 'watch' | 'poll';
   readonly #debounceMs: number;
   readonly #pollIntervalMs: number;
   readonly #logger: FlagLogger;
 
-  #entries: Record<ServiceId, Entry>;
+  readonly #schema: ReturnType<typeof flagsFileSchemaFor>;
+  #entries: Map<HostedId, Entry>;
   #fingerprint: string;
   #status: FlagSourceStatus = { kind: 'file', healthy: true };
   #watcher: FSWatcher | undefined;
@@ -107,29 +110,31 @@ export class FileFlagSource extends EventEmitter implements FlagSource {
     super();
     this.#path = resolve(options.path);
     this.#defaults = Object.freeze({ ...options.defaults });
-    this.#flagNames = resolveFlagNames(options.flagNames);
+    this.#flagNames = resolveFlagNames(options.flagNames, Object.keys(options.defaults));
+    this.#schema = flagsFileSchemaFor(Object.keys(options.defaults));
     this.#mode = options.mode ?? 'watch';
     this.#debounceMs = options.debounceMs ?? 50;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#logger = options.logger ?? silentFlagLogger;
     this.#entries = this.#effective({});
-    this.#fingerprint = JSON.stringify(this.#entries);
+    this.#fingerprint = JSON.stringify([...this.#entries]);
   }
 
-  stageFor(service: ServiceId, context: FlagContext): Stage {
-    const entry = this.#entries[service];
+  stageFor(service: HostedId, context: FlagContext): Stage {
+    const entry = this.#entries.get(service);
+    if (!entry) return defaultStage(this.#defaults, service);
     if (!entry.rollout) return entry.stage;
     // Same key order as the README's "Gradual rollout": client id, else address.
     const stickyId = context.clientId ?? context.remoteAddress;
     // Like Unleash's flexibleRollout: no stickiness id, no rollout.
     if (!stickyId) return entry.stage;
-    const bucket = normalizedStrategyValue(stickyId, this.#flagNames[service]);
+    const bucket = rolloutBucket(stickyId, this.#flagNames[service] ?? defaultFlagName(service));
     return bucket <= entry.rollout.percent ? entry.rollout.stage : entry.stage;
   }
 
   /** The stage outside the rollout: what a client with no identity gets. */
-  baseStage(service: ServiceId): Stage {
-    return this.#entries[service].stage;
+  baseStage(service: HostedId): Stage {
+    return this.#entries.get(service)?.stage ?? defaultStage(this.#defaults, service);
   }
 
   status(): FlagSourceStatus {
@@ -179,7 +184,7 @@ export class FileFlagSource extends EventEmitter implements FlagSource {
       } catch (error) {
         return this.#reject(`invalid JSON: ${errorMessage(error)}`);
       }
-      const result = flagsFileSchema.safeParse(json);
+      const result = this.#schema.safeParse(json);
       if (!result.success) {
         const issue = result.error.issues[0];
         const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
@@ -190,13 +195,13 @@ export class FileFlagSource extends EventEmitter implements FlagSource {
     if (this.#closed) return;
     this.#setStatus({ kind: 'file', healthy: true, lastSyncAt: Date.now() });
     const entries = this.#effective(parsed);
-    const fingerprint = JSON.stringify(entries);
+    const fingerprint = JSON.stringify([...entries]);
     // Editors often write twice (truncate, then content) or touch the file
     // without changing it: only a different meaning is a change.
     if (fingerprint === this.#fingerprint) return;
     this.#entries = entries;
     this.#fingerprint = fingerprint;
-    this.#logger.info({ path: this.#path, flags: entries }, 'flags file loaded');
+    this.#logger.info({ path: this.#path, flags: Object.fromEntries(entries) }, 'flags file loaded');
     this.emit('changed');
   }
 
@@ -210,16 +215,16 @@ export class FileFlagSource extends EventEmitter implements FlagSource {
     this.#setStatus({ ...this.#status, kind: 'file', healthy: false, error });
   }
 
-  #effective(file: FlagsFile): Record<ServiceId, Entry> {
-    const entries = {} as Record<ServiceId, Entry>;
-    for (const service of SERVICE_IDS) {
+  #effective(file: FlagsFile): Map<HostedId, Entry> {
+    const entries = new Map<HostedId, Entry>();
+    for (const service of Object.keys(this.#defaults)) {
       const listed = file[service];
-      const stage = listed?.stage ?? this.#defaults[service];
+      const stage = listed?.stage ?? defaultStage(this.#defaults, service);
       const rollout = listed?.rollout;
       // 0% or the same stage is no rollout; 100% is a plain stage.
-      if (!rollout || rollout.percent === 0 || rollout.stage === stage) entries[service] = { stage };
-      else if (rollout.percent === 100) entries[service] = { stage: rollout.stage };
-      else entries[service] = { stage, rollout: { stage: rollout.stage, percent: rollout.percent } };
+      if (!rollout || rollout.percent === 0 || rollout.stage === stage) entries.set(service, { stage });
+      else if (rollout.percent === 100) entries.set(service, { stage: rollout.stage });
+      else entries.set(service, { stage, rollout: { stage: rollout.stage, percent: rollout.percent } });
     }
     return entries;
   }

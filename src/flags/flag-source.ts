@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -38,9 +38,9 @@ export interface FlagSourceStatus {
 export interface FlagSource extends EventEmitter {
   readonly kind: FlagSourceKind;
   /** The stage that serves `service` for this client, gradual rollout applied. */
-  stageFor(service: ServiceId, context: FlagContext): Stage;
+  stageFor(service: HostedId, context: FlagContext): Stage;
   /** The stage a client with no identity would get: what the admin API reports. */
-  baseStage(service: ServiceId): Stage;
+  baseStage(service: HostedId): Stage;
   status(): FlagSourceStatus;
   /** Resolves after the first sync, or after a bounded wait if the backend is down. */
   start(): Promise<void>;
@@ -51,6 +51,6 @@ export interface FlagSource extends EventEmitter {
 
 /** Who moved a stage, when a `'changed'` event knows (the admin API's token name); else the source's kind is the actor. */
 export interface ChangeCause {
-  service: ServiceId;
+  service: HostedId;
   actor: string;
 }

@@ -1,4 +1,4 @@
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import { FileFlagSource } from './file-flag-source.js';
 import { OverrideFlagSource } from './override-flag-source.js';
 import { PlanFlagSource, type FlagLogger } from './plan-flag-source.js';
@@ -33,10 +33,10 @@ export { OverrideFlagSource, type StageOrigin } from './override-flag-source.js'
  * | flagsFile         | `SWITCHYARD_FLAGS_FILE`  |
  */
 export interface CreateFlagSourceOptions {
-  /** Plan stage of every service (each plan's `stage`). Required. */
-  defaults: Record<ServiceId, Stage>;
+  /** Plan stage of every hosted service (each plan's `stage`); its keys are the services the source answers for. Required. */
+  defaults: Record<HostedId, Stage>;
   /** Flag name per service (each plan's `flag`). Default `switchyard.<service-id>`. */
-  flagNames?: Partial<Record<ServiceId, string>>;
+  flagNames?: Partial<Record<HostedId, string>>;
   /** Unleash API base, e.g. `http://unleash:4242/api`. When set, Unleash is the source. Default: unset. */
   unleashUrl?: string;
   /** Unleash client API token (the `Authorization` header). Default: none. */
@@ -81,6 +81,7 @@ export function createFlagSource(options: CreateFlagSourceOptions): OverrideFlag
         disableMetrics: options.unleashDisableMetrics,
         startTimeout: options.unleashStartTimeoutMs,
       }),
+      Object.keys(defaults),
     );
   }
   if (options.flagsFile) {
@@ -94,7 +95,8 @@ export function createFlagSource(options: CreateFlagSourceOptions): OverrideFlag
         mode: poll ? 'poll' : 'watch',
         pollIntervalMs: options.flagsFilePollMs,
       }),
+      Object.keys(defaults),
     );
   }
-  return new OverrideFlagSource(new PlanFlagSource({ defaults }));
+  return new OverrideFlagSource(new PlanFlagSource({ defaults }), Object.keys(defaults));
 }

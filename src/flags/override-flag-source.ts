@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { isServiceId, type ServiceId } from '../registry/contracts.js';
+import { SERVICE_IDS, type HostedId } from '../registry/contracts.js';
 import type { ChangeCause, FlagContext, FlagSource, FlagSourceKind, FlagSourceStatus } from './flag-source.js';
 import { isStage, type Stage } from './stage.js';
 
@@ -23,11 +23,15 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
   /** The wrapped source; only this class subscribes to it. */
   readonly inner: FlagSource;
   /** Owned by setOverride/clearOverride only. */
-  readonly #overrides = new Map<ServiceId, Stage>();
+  readonly #overrides = new Map<HostedId, Stage>();
 
-  constructor(inner: FlagSource) {
+  readonly #services: ReadonlySet<HostedId>;
+
+  /** `services`: the hosted services an override may name (default the registry's). */
+  constructor(inner: FlagSource, services: readonly HostedId[] = SERVICE_IDS) {
     super();
     this.inner = inner;
+    this.#services = new Set(services);
     inner.on('changed', this.#innerOnChanged);
     inner.on('status', this.#innerOnStatus);
   }
@@ -37,11 +41,11 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
     return this.inner.kind;
   }
 
-  stageFor(service: ServiceId, context: FlagContext): Stage {
+  stageFor(service: HostedId, context: FlagContext): Stage {
     return this.#overrides.get(service) ?? this.inner.stageFor(service, context);
   }
 
-  baseStage(service: ServiceId): Stage {
+  baseStage(service: HostedId): Stage {
     return this.#overrides.get(service) ?? this.inner.baseStage(service);
   }
 
@@ -69,8 +73,8 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
    * (the admin token's name) goes with the `'changed'` event into the audit trail.
    * @throws {RangeError} for an unknown service or stage (admin input is checked here too).
    */
-  setOverride(service: ServiceId, stage: Stage, actor = 'override'): void {
-    if (!isServiceId(service)) throw new RangeError(`unknown service: ${String(service)}`);
+  setOverride(service: HostedId, stage: Stage, actor = 'override'): void {
+    if (!this.#services.has(service)) throw new RangeError(`unknown service: ${String(service)}`);
     if (!isStage(stage)) throw new RangeError(`unknown stage: ${String(stage)}`);
     if (this.#overrides.get(service) === stage) return;
     this.#overrides.set(service, stage);
@@ -78,17 +82,17 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
   }
 
   /** Hands `service` back to the inner source. No-op (no event) without an override. */
-  clearOverride(service: ServiceId, actor = 'override'): void {
+  clearOverride(service: HostedId, actor = 'override'): void {
     if (this.#overrides.delete(service)) this.emit('changed', { service, actor } satisfies ChangeCause);
   }
 
   /** A snapshot of the overrides in force. */
-  overrides(): Partial<Record<ServiceId, Stage>> {
+  overrides(): Partial<Record<HostedId, Stage>> {
     return Object.fromEntries(this.#overrides);
   }
 
   /** `'override'` while `service` is overridden, else the inner source's kind. */
-  sourceOf(service: ServiceId): StageOrigin {
+  sourceOf(service: HostedId): StageOrigin {
     return this.#overrides.has(service) ? 'override' : this.inner.kind;
   }
 

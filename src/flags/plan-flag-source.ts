@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
+import { SERVICE_IDS, type HostedId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
 import type { Stage } from './stage.js';
 
@@ -25,20 +25,35 @@ export const silentFlagLogger: FlagLogger = {
  * `switchyard.<service-id>`. Unleash flag names and the file source's
  * rollout hashing both use it, so the two agree on who is in a rollout.
  */
-export function defaultFlagName(service: ServiceId): string {
+export function defaultFlagName(service: HostedId): string {
   return `switchyard.${service}`;
 }
 
-/** Fills in {@link defaultFlagName} for every service the caller left out. */
-export function resolveFlagNames(flagNames: Partial<Record<ServiceId, string>> = {}): Record<ServiceId, string> {
-  const resolved = {} as Record<ServiceId, string>;
-  for (const service of SERVICE_IDS) resolved[service] = flagNames[service] ?? defaultFlagName(service);
+/**
+ * Fills in {@link defaultFlagName} for every hosted service the caller left
+ * out. The hosted services are the keys of a source's `defaults` (default: the
+ * registry's).
+ */
+export function resolveFlagNames(
+  flagNames: Partial<Record<HostedId, string>> = {},
+  services: readonly HostedId[] = SERVICE_IDS,
+): Record<HostedId, string> {
+  const resolved: Record<HostedId, string> = {};
+  for (const service of services) resolved[service] = flagNames[service] ?? defaultFlagName(service);
   return resolved;
+}
+
+/**
+ * A service's stage in `defaults`; `legacy` for a service the source was not
+ * given (as Unleash answers for an unknown flag: off, so the legacy side serves).
+ */
+export function defaultStage(defaults: Readonly<Record<HostedId, Stage>>, service: HostedId): Stage {
+  return defaults[service] ?? 'legacy';
 }
 
 export interface PlanFlagSourceOptions {
   /** The stage of each service as its migration plan states it (`plan.stage`). Required. */
-  defaults: Record<ServiceId, Stage>;
+  defaults: Record<HostedId, Stage>;
 }
 
 /**
@@ -48,7 +63,7 @@ export interface PlanFlagSourceOptions {
  */
 export class PlanFlagSource extends EventEmitter implements FlagSource {
   readonly kind = 'plan' as const;
-  readonly #defaults: Readonly<Record<ServiceId, Stage>>;
+  readonly #defaults: Readonly<Record<HostedId, Stage>>;
   readonly #loadedAt = Date.now();
 
   constructor(options: PlanFlagSourceOptions) {
@@ -57,12 +72,12 @@ export class PlanFlagSource extends EventEmitter implements FlagSource {
     this.#defaults = Object.freeze({ ...options.defaults });
   }
 
-  stageFor(service: ServiceId, _context: FlagContext): Stage {
-    return this.#defaults[service];
+  stageFor(service: HostedId, _context: FlagContext): Stage {
+    return defaultStage(this.#defaults, service);
   }
 
-  baseStage(service: ServiceId): Stage {
-    return this.#defaults[service];
+  baseStage(service: HostedId): Stage {
+    return defaultStage(this.#defaults, service);
   }
 
   status(): FlagSourceStatus {

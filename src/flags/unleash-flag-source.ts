@@ -1,23 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
-import { InMemStorageProvider, Unleash, UnleashEvents, type ClientFeaturesResponse, type Context } from 'unleash-client';
-// Deep imports (unleash-client has no "exports" map): we build the SDK's own
-// Repository and pass it in through Unleash's `repository` option, only to keep
-// a handle on it for refresh().
-import { parseApiResponse, type FeatureInterface } from 'unleash-client/lib/feature.js';
-import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
+import { Unleash, UnleashEvents, type Context } from 'unleash-client';
+import type { HostedId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
-import { resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
+import { defaultFlagName, defaultStage, resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
 import { isStage, type Stage } from './stage.js';
+import { FeaturesRepository } from './unleash-repository.js';
 
-// require(): for a CommonJS `exports.default`, Node's default import yields
-// module.exports and vitest's yields exports.default; require() is unambiguous.
-const require = createRequire(import.meta.url);
-type RepositoryModule = typeof import('unleash-client/lib/repository/index.js');
-const { default: Repository } = require('unleash-client/lib/repository/index.js') as RepositoryModule;
+/** A flag definition, as the SDK returns it (its type is not exported by name). */
+type FeatureInterface = NonNullable<ReturnType<Unleash['getFeatureToggleDefinition']>>;
+
 const WAITING = 'waiting for the first sync';
-type Repository = InstanceType<typeof Repository>;
 
 export interface UnleashFlagSourceOptions {
   /** Unleash API base the SDK polls, e.g. `http://unleash:4242/api`. Required. */
@@ -39,9 +32,9 @@ export interface UnleashFlagSourceOptions {
   /** Instance id reported to Unleash. Default: a random UUID per source. */
   instanceId?: string;
   /** Stages answered before the first sync (plan stages). Required. */
-  defaults: Record<ServiceId, Stage>;
+  defaults: Record<HostedId, Stage>;
   /** Flag name per service (the plan's `flag`). Default `switchyard.<service-id>`. */
-  flagNames?: Partial<Record<ServiceId, string>>;
+  flagNames?: Partial<Record<HostedId, string>>;
   /** Where sync failures are reported. Default: silent. */
   logger?: FlagLogger;
 }
@@ -68,9 +61,9 @@ export interface UnleashFlagSourceOptions {
 export class UnleashFlagSource extends EventEmitter implements FlagSource {
   readonly kind = 'unleash' as const;
   readonly #client: Unleash;
-  readonly #repository: Repository;
-  readonly #defaults: Readonly<Record<ServiceId, Stage>>;
-  readonly #flagNames: Record<ServiceId, string>;
+  readonly #repository: FeaturesRepository;
+  readonly #defaults: Readonly<Record<HostedId, Stage>>;
+  readonly #flagNames: Record<HostedId, string>;
   readonly #featuresUrl: URL;
   readonly #headers: Record<string, string>;
   readonly #startTimeout: number;
@@ -102,7 +95,7 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     const customHeaders: Record<string, string> = options.apiToken ? { Authorization: options.apiToken } : {};
     const baseUrl = options.url.endsWith('/') ? options.url : `${options.url}/`;
     this.#defaults = Object.freeze({ ...options.defaults });
-    this.#flagNames = resolveFlagNames(options.flagNames);
+    this.#flagNames = resolveFlagNames(options.flagNames, Object.keys(options.defaults));
     this.#featuresUrl = new URL('client/features', baseUrl);
     this.#headers = {
       ...customHeaders,
@@ -114,20 +107,14 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     this.#requestTimeout = options.requestTimeout ?? 10_000;
     this.#logger = options.logger ?? silentFlagLogger;
 
-    const storageProvider = new InMemStorageProvider<ClientFeaturesResponse>();
-    this.#repository = new Repository({
-      url: baseUrl,
-      appName,
-      instanceId,
-      connectionId,
+    this.#repository = new FeaturesRepository({
+      url: this.#featuresUrl,
+      headers: this.#headers,
       refreshInterval,
       timeout: this.#requestTimeout,
-      headers: customHeaders,
-      // No SDK bootstrap: it would fire 'synchronized' before Unleash answered.
-      // Our own fallback is `defaults`, answered until the first real sync.
-      bootstrapProvider: { readBootstrap: async () => undefined },
-      storageProvider,
-      mode: { type: 'polling', format: 'full' },
+      onFailure: (error) => {
+        if (!this.#closed) this.#markUnhealthy(error);
+      },
     });
     this.#client = new Unleash({
       url: baseUrl,
@@ -148,9 +135,9 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     this.#client.on(UnleashEvents.Unchanged, this.#clientOnUnchanged);
   }
 
-  stageFor(service: ServiceId, context: FlagContext): Stage {
-    if (!this.#synced) return this.#defaults[service];
-    const variant = this.#client.getVariant(this.#flagNames[service], toUnleashContext(context));
+  stageFor(service: HostedId, context: FlagContext): Stage {
+    if (!this.#synced) return defaultStage(this.#defaults, service);
+    const variant = this.#client.getVariant(this.#flagName(service), toUnleashContext(context));
     if (!variant.feature_enabled) return 'legacy';
     return variant.enabled && isStage(variant.name) ? variant.name : 'socketio';
   }
@@ -160,11 +147,15 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
    * every strategy lets in (the variant's stage, or `socketio`): what the
    * admin API shows as "the" stage of a service under a partial rollout.
    */
-  baseStage(service: ServiceId): Stage {
-    if (!this.#synced) return this.#defaults[service];
-    const definition = this.#client.getFeatureToggleDefinition(this.#flagNames[service]);
+  baseStage(service: HostedId): Stage {
+    if (!this.#synced) return defaultStage(this.#defaults, service);
+    const definition = this.#client.getFeatureToggleDefinition(this.#flagName(service));
     if (!definition?.enabled) return 'legacy';
     return variantStage(definition) ?? 'socketio';
+  }
+
+  #flagName(service: HostedId): string {
+    return this.#flagNames[service] ?? defaultFlagName(service);
   }
 
   status(): FlagSourceStatus {
@@ -195,46 +186,20 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
   }
 
   /**
-   * Fetches the flags now instead of at the next poll. Never rejects: the
-   * outcome shows in `status()`.
-   *
-   * unleash-client 6.12 has no public "fetch now". `Repository#fetch()` exists
-   * but also schedules its next poll without cancelling the pending one, so
-   * each call would add a polling loop. Instead we do one conditional GET of
-   * the same endpoint with the poller's ETag and hand a new body to the
-   * repository's public `save()`, exactly what the poller does on a 200; the
-   * new ETag goes back to the poller so its next poll is a cheap 304.
+   * Fetches the flags now instead of at the next poll (our repository polls,
+   * see unleash-repository.ts). Never rejects: the outcome shows in `status()`.
    */
   async refresh(): Promise<void> {
     if (this.#closed) return;
-    try {
-      const etag = this.#repository.etag;
-      const response = await fetch(this.#featuresUrl, {
-        headers: { ...this.#headers, ...(etag ? { 'If-None-Match': etag } : {}) },
-        signal: AbortSignal.timeout(this.#requestTimeout),
-      });
-      if (response.status === 304) return this.#clientOnUnchanged();
-      if (!response.ok) throw new Error(`${this.#featuresUrl.href} responded ${response.status}`);
-      const body: unknown = await response.json();
-      this.#repository.etag = response.headers.get('etag') ?? undefined;
-      // save() emits 'changed', which lands in #clientOnChanged.
-      await this.#repository.save(parseApiResponse(body), true);
-    } catch (error) {
-      this.#markUnhealthy(`refresh failed: ${toError(error).message}`);
-    }
+    await this.#repository.poll();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#onFirstSync?.();
+    // destroy() stops the repository too (no poll in flight outlives it).
     this.#client.destroy();
-    // destroy() strips the repository's listeners, but a poll already in
-    // flight may still fail and emit 'error' on it; with no listener that
-    // would throw inside the SDK's timer as an unhandled rejection.
-    // Our own 'error' listener on the client stays for the same reason; the
-    // others are inert once #closed is set.
-    this.#repository.on(UnleashEvents.Error, () => undefined);
   }
 
   readonly #clientOnReady = (): void => {
@@ -249,7 +214,7 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     this.#synced = true;
     this.#onFirstSync?.();
     const fingerprint = JSON.stringify(
-      SERVICE_IDS.map((service) => this.#client.getFeatureToggleDefinition(this.#flagNames[service]) ?? null),
+      Object.values(this.#flagNames).map((flag) => this.#client.getFeatureToggleDefinition(flag) ?? null),
     );
     // The SDK reports a change for any flag of the project; ours may not have moved.
     if (fingerprint === this.#fingerprint) return;
@@ -266,20 +231,16 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
 
   readonly #clientOnError = (error: Error): void => {
     if (this.#closed) return;
-    // The SDK prefixes errors by origin. Only the repository's say the flags
-    // are stale; metrics failures (and the SDK's >10 instances warning) are
-    // worth a log line, not an unhealthy /ready.
-    if (error.message.startsWith('Unleash Repository error')) this.#markUnhealthy(error.message);
-    else this.#logger.warn({ error: error.message }, 'unleash client error');
+    // Failures to fetch flags come from our repository (onFailure); what the
+    // SDK reports itself (metrics, its instance count) is worth a log line,
+    // not an unhealthy /ready.
+    this.#logger.warn({ error: error.message }, 'unleash client error');
   };
 
   readonly #clientOnWarn = (message: unknown): void => {
     if (this.#closed) return;
     const text = message instanceof Error ? message.message : String(message);
-    // 404/429/5xx from the flags endpoint come as warnings ("... Backing off"),
-    // yet mean the same as a refused connection: no fresh flags.
-    if (text.includes('Backing off')) this.#markUnhealthy(text);
-    else this.#logger.warn({ warning: text }, 'unleash client warning');
+    this.#logger.warn({ warning: text }, 'unleash client warning');
   };
 
   #markHealthy(): void {

@@ -31,6 +31,15 @@ export type ServiceId = Contract['id'];
 /** The service ids, in registry order. */
 export const SERVICE_IDS = CONTRACTS.map((contract) => contract.id) as readonly ServiceId[] as readonly [ServiceId, ...ServiceId[]];
 
+/**
+ * The id of a service a server hosts: one of the registry's, or an extra
+ * service's (`createSwitchyard({ extraServices })`, e.g. a test service). The
+ * server side (plans, modules, flags, stages, admin and discovery) is keyed by
+ * it; which ids a server hosts is the set of its plans, passed down, never a
+ * global list.
+ */
+export type HostedId = string;
+
 export function isServiceId(value: unknown): value is ServiceId {
   return typeof value === 'string' && (SERVICE_IDS as readonly string[]).includes(value);
 }

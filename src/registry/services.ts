@@ -25,7 +25,7 @@ import { createProjectTasksService } from '../services/project-tasks/index.js';
 import type { ServiceContext, ServiceModule } from '../services/service-module.js';
 import type { StorageLimits } from '../services/storage-limits.js';
 import { createTestExecutionService } from '../services/test-execution/index.js';
-import { CONTRACTS, type ServiceId } from './contracts.js';
+import { CONTRACTS, type HostedId, type ServiceId } from './contracts.js';
 
 /** A service as the server hosts it: its contract and its factory. */
 export interface ServerService<C extends AnyContract = AnyContract> {
@@ -61,14 +61,17 @@ export function createServiceModules(deps: {
   hub: RoomHub;
   clock: Clock;
   logger: Logger;
-  plans: ReadonlyMap<ServiceId, ServicePlan>;
+  plans: ReadonlyMap<HostedId, ServicePlan>;
   /** Where to find each service's factory; default the registry's `SERVICES`. */
   services?: readonly ServerService[];
+  /** Services hosted beside the registry's (see `SwitchyardOptions.extraServices`). */
+  extraServices?: readonly ServerService[];
   /** Bounds of the services' stores; default from the environment (see storage-limits.ts). */
   storage?: StorageLimits;
-}): Map<ServiceId, ServiceModule> {
-  const byId = new Map<string, ServerService>((deps.services ?? SERVICES).map((service) => [service.contract.id, service]));
-  const modules = new Map<ServiceId, ServiceModule>();
+}): Map<HostedId, ServiceModule> {
+  const all = [...(deps.services ?? SERVICES), ...(deps.extraServices ?? [])];
+  const byId = new Map<HostedId, ServerService>(all.map((service) => [service.contract.id, service]));
+  const modules = new Map<HostedId, ServiceModule>();
   for (const [id, plan] of deps.plans) {
     const service = byId.get(id);
     if (!service) continue;

@@ -1,11 +1,11 @@
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { Stage } from '../flags/stage.js';
 
 /** One effective stage change. */
 export interface AuditEntry {
   /** ISO time of the change. */
   at: string;
-  service: ServiceId;
+  service: HostedId;
   from: Stage;
   to: Stage;
   /** What caused it: `override` (admin API), `file`, `unleash` or `plan`. */
@@ -35,7 +35,7 @@ export class AuditTrail {
   }
 
   /** Newest last; optionally only one service. */
-  list(service?: ServiceId): AuditEntry[] {
+  list(service?: HostedId): AuditEntry[] {
     return service ? this.#entries.filter((e) => e.service === service) : [...this.#entries];
   }
 }

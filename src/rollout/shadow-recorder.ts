@@ -1,9 +1,9 @@
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 
 /** One disagreement between the legacy handlers and the adapter, kept for the operator. */
 export interface ShadowSample {
   at: number;
-  service: ServiceId;
+  service: HostedId;
   /** The Socket.IO event (or `open` for the on-connect frames). */
   event: string;
   seq: number | null;
@@ -23,17 +23,17 @@ export interface ShadowCounts {
  * mapping cannot grow memory).
  */
 export class ShadowRecorder {
-  readonly #counts = new Map<ServiceId, ShadowCounts>();
+  readonly #counts = new Map<HostedId, ShadowCounts>();
   readonly #maxSamples: number;
-  readonly #onResult: ((service: ServiceId, match: boolean) => void) | undefined;
+  readonly #onResult: ((service: HostedId, match: boolean) => void) | undefined;
 
-  constructor(options: { maxSamples?: number; onResult?: (service: ServiceId, match: boolean) => void } = {}) {
+  constructor(options: { maxSamples?: number; onResult?: (service: HostedId, match: boolean) => void } = {}) {
     this.#maxSamples = options.maxSamples ?? 20;
     this.#onResult = options.onResult;
   }
 
   /** Compare what the legacy handlers sent with what the adapter would have sent. */
-  compare(service: ServiceId, event: string, seq: number | null, legacy: readonly string[], adapter: readonly string[], now: number): boolean {
+  compare(service: HostedId, event: string, seq: number | null, legacy: readonly string[], adapter: readonly string[], now: number): boolean {
     const counts = this.#get(service);
     const same = legacy.length === adapter.length && legacy.every((frame, i) => frame === adapter[i]);
     if (same) counts.matches++;
@@ -46,17 +46,17 @@ export class ShadowRecorder {
   }
 
   /** Counts and samples of one service (consistency = matches / (matches + mismatches)). */
-  report(service: ServiceId): ShadowCounts & { consistency: number | null } {
+  report(service: HostedId): ShadowCounts & { consistency: number | null } {
     const counts = this.#get(service);
     const total = counts.matches + counts.mismatches;
     return { ...counts, samples: [...counts.samples], consistency: total === 0 ? null : counts.matches / total };
   }
 
-  reset(service: ServiceId): void {
+  reset(service: HostedId): void {
     this.#counts.delete(service);
   }
 
-  #get(service: ServiceId): ShadowCounts {
+  #get(service: HostedId): ShadowCounts {
     let counts = this.#counts.get(service);
     if (!counts) {
       counts = { matches: 0, mismatches: 0, samples: [] };

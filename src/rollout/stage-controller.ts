@@ -6,7 +6,7 @@ import type { Clock } from '../domain/clock.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { ChangeCause, FlagContext, FlagSource } from '../flags/flag-source.js';
 import type { Stage } from '../flags/stage.js';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import { AuditTrail } from './audit-trail.js';
 import { ShadowRecorder } from './shadow-recorder.js';
 
@@ -34,14 +34,14 @@ export function socketIdentity(socket: Socket): FlagContext {
 
 export interface StageControllerOptions {
   flags: FlagSource;
-  plans: ReadonlyMap<ServiceId, ServicePlan>;
+  plans: ReadonlyMap<HostedId, ServicePlan>;
   clock: Clock;
   logger: Logger;
   socketIoPath: string;
   /** Record one stage change in metrics. */
-  onStageChange?: (service: ServiceId, to: Stage) => void;
+  onStageChange?: (service: HostedId, to: Stage) => void;
   /** Shadow result in metrics. */
-  onShadowResult?: (service: ServiceId, match: boolean) => void;
+  onShadowResult?: (service: HostedId, match: boolean) => void;
 }
 
 /** How long the last re-evaluation took, for the switch-time benchmark and the admin API. */
@@ -62,10 +62,10 @@ export class StageController {
   readonly audit = new AuditTrail();
   readonly shadow: ShadowRecorder;
   readonly #options: StageControllerOptions;
-  readonly #base = new Map<ServiceId, Stage>();
-  readonly #lastChange = new Map<ServiceId, string>();
+  readonly #base = new Map<HostedId, Stage>();
+  readonly #lastChange = new Map<HostedId, string>();
   #legacySessions: () => Iterable<LegacySession> = () => [];
-  #namespaces: ReadonlyMap<ServiceId, Namespace> = new Map();
+  #namespaces: ReadonlyMap<HostedId, Namespace> = new Map();
   #lastSwitch: SwitchReport | undefined;
   readonly #onChanged = (cause?: ChangeCause): void => {
     this.reevaluate(cause);
@@ -83,27 +83,27 @@ export class StageController {
   }
 
   /** Connect the controller to the live connections it must re-decide. */
-  bind(legacySessions: () => Iterable<LegacySession>, namespaces: ReadonlyMap<ServiceId, Namespace>): void {
+  bind(legacySessions: () => Iterable<LegacySession>, namespaces: ReadonlyMap<HostedId, Namespace>): void {
     this.#legacySessions = legacySessions;
     this.#namespaces = namespaces;
   }
 
   /** Open connections of a service on each transport (local to this instance). */
-  connections(service: ServiceId): { legacy: number; socketio: number } {
+  connections(service: HostedId): { legacy: number; socketio: number } {
     let legacy = 0;
     for (const session of this.#legacySessions()) if (session.service === service) legacy++;
     return { legacy, socketio: this.#namespaces.get(service)?.sockets.size ?? 0 };
   }
 
-  stageFor(service: ServiceId, identity: FlagContext): Stage {
+  stageFor(service: HostedId, identity: FlagContext): Stage {
     return this.#options.flags.stageFor(service, identity);
   }
 
-  baseStage(service: ServiceId): Stage {
+  baseStage(service: HostedId): Stage {
     return this.#base.get(service) ?? this.#options.flags.baseStage(service);
   }
 
-  lastChange(service: ServiceId): string | undefined {
+  lastChange(service: HostedId): string | undefined {
     return this.#lastChange.get(service);
   }
 
@@ -112,13 +112,13 @@ export class StageController {
   }
 
   /** For a new legacy connection: its mode, or `retired` to refuse it. */
-  decideLegacy(service: ServiceId, identity: FlagContext): LegacyMode | 'retired' {
+  decideLegacy(service: HostedId, identity: FlagContext): LegacyMode | 'retired' {
     const stage = this.stageFor(service, identity);
     return stage === 'retired' ? 'retired' : legacyModeFor(stage).mode;
   }
 
   /** Socket.IO admission: throws SERVICE_ON_LEGACY (with the fallback) while the service is on its legacy endpoint. */
-  admitSocket(service: ServiceId, socket: Socket): void {
+  admitSocket(service: HostedId, socket: Socket): void {
     const stage = this.stageFor(service, socketIdentity(socket));
     if (!socketIoOpen(stage)) throw this.#legacyRefusal(service, stage, 'SERVICE_ON_LEGACY');
   }
@@ -180,7 +180,7 @@ export class StageController {
     this.#options.flags.off('changed', this.#onChanged);
   }
 
-  #legacyRefusal(service: ServiceId, stage: Stage, code: 'SERVICE_ON_LEGACY' | 'STAGE_CHANGED'): SwitchyardError {
+  #legacyRefusal(service: HostedId, stage: Stage, code: 'SERVICE_ON_LEGACY' | 'STAGE_CHANGED'): SwitchyardError {
     const plan = this.#options.plans.get(service)!;
     return new SwitchyardError(code, `${service} is served on its legacy endpoint (stage ${stage})`, {
       service, stage, fallback_url: plan.legacy.path,

@@ -14,8 +14,8 @@ import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
 import type { ClusterOptions } from '../cluster/options.js';
 import { SwitchyardError } from '../errors/catalogue.js';
-import type { ServiceId } from '../registry/contracts.js';
-import { createServiceModules } from '../registry/services.js';
+import type { HostedId, ServiceId } from '../registry/contracts.js';
+import { createServiceModules, type ServerService } from '../registry/services.js';
 import type { ServiceModule } from '../services/service-module.js';
 import { storageLimitsFromEnv, type StorageLimits } from '../services/storage-limits.js';
 import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
@@ -42,14 +42,14 @@ import { checkHandshake } from './upgrade-handshake.js';
 export interface SwitchyardOptions {
   /** Directory of the seven plan files. Default: the package's `migrations-plan/`. */
   planDir?: string;
-  /** Serve only these services (benchmarks, focused tests). Default: all seven. */
+  /** Serve only these of the registry's services (benchmarks, focused tests). Default: all seven. */
   services?: readonly ServiceId[];
   /** Logger; default pino at `info` (JSON). */
   logger?: Logger;
   /** Size and flow limits. Default `DEFAULT_LIMITS`. */
   limits?: Partial<Limits>;
   /** Override a service's heartbeat interval (ms), e.g. short ones in tests. Default: the plan's. */
-  heartbeatIntervals?: Partial<Record<ServiceId | 'projects-list', number>>;
+  heartbeatIntervals?: Partial<Record<HostedId | 'projects-list', number>>;
   /** Protocol-level ping interval for legacy sockets (uvicorn's 20 s). Default 20000. */
   livenessIntervalMs?: number;
   /** Event history per room. Default 1000 events, 10 minutes. */
@@ -63,7 +63,7 @@ export interface SwitchyardOptions {
    * Decide which side serves a legacy connection. Default: always `legacy`
    * ("dual operation": both front doors serve every service).
    */
-  legacyMode?: (service: ServiceId, identity: { clientId?: string; remoteAddress?: string }) => LegacyMode | 'retired';
+  legacyMode?: (service: HostedId, identity: { clientId?: string; remoteAddress?: string }) => LegacyMode | 'retired';
   /** Refuse Socket.IO clients of a service (throw a SwitchyardError). Default: admit all. */
   admitSocket?: AdmitSocket;
   /**
@@ -107,14 +107,21 @@ export interface SwitchyardOptions {
   cluster?: ClusterOptions;
   /** What producers may make the services store (entities, sizes, idle TTL). Default: the environment over `DEFAULT_STORAGE_LIMITS`. */
   storage?: Partial<StorageLimits>;
+  /**
+   * Services hosted beside the registry's, each a contract and its factory
+   * (`serve(contract, create)`, see docs/adding-a-service.md); their plans are
+   * their contracts' `plan`. Served, staged, flagged, administered and
+   * discovered like the registry's. Default none.
+   */
+  extraServices?: readonly ServerService[];
 }
 
 export interface Switchyard {
   readonly httpServer: HttpServer;
   readonly io: SocketIoServer;
   readonly hub: RoomHub;
-  readonly plans: ReadonlyMap<ServiceId, ServicePlan>;
-  readonly modules: ReadonlyMap<ServiceId, ServiceModule>;
+  readonly plans: ReadonlyMap<HostedId, ServicePlan>;
+  readonly modules: ReadonlyMap<HostedId, ServiceModule>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Stage enforcement, when a flag source was given. */
@@ -134,13 +141,14 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const logger = options.logger ?? pino({ level: 'info' });
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const clock = options.clock ?? systemClock;
-  const plans = await loadPlans(options.planDir, options.services);
+  const extraServices = options.extraServices ?? [];
+  const plans = await loadPlans(options.planDir, options.services, extraServices.map(({ contract }) => contract));
   const retention: RetentionOptions = { ...DEFAULT_RETENTION, ...options.retention };
   // Rooms are released once idle for as long as their history lasts (see RoomHub.releaseIdleRooms).
   const hub = new RoomHub(options.eventLog ?? new MemoryEventLog(retention, clock), { clock, logger, releaseAfterMs: retention.maxAgeMs });
   // Domains read time through the hub, so it can hold one instant for shadow comparisons.
   const storage: StorageLimits = { ...storageLimitsFromEnv(process.env), ...options.storage };
-  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage });
+  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage, extraServices });
   const metrics = new Metrics(hub);
   const flow = createFlowControl({ limits, trustedProxies: options.trustedProxies, metrics, logger });
   const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
@@ -311,7 +319,7 @@ function destroyOnError(socket: Duplex): void {
  * Socket.IO room members are subscribers the hub does not hold: a room one of
  * them is in is never released, and its idle time starts when the last leaves.
  */
-function watchSocketIoRooms(io: SocketIoServer, plans: ReadonlyMap<ServiceId, ServicePlan>, hub: RoomHub): void {
+function watchSocketIoRooms(io: SocketIoServer, plans: ReadonlyMap<HostedId, ServicePlan>, hub: RoomHub): void {
   const adapters = [...new Set([...plans.values()].map((plan) => plan.socketio.namespace))].map((name) => io.of(name).adapter);
   hub.addPresenceProbe((room) => adapters.some((adapter) => (adapter.rooms.get(room)?.size ?? 0) > 0));
   for (const adapter of adapters) adapter.on('leave-room', (room: string) => hub.noteActivity(room));

@@ -1,5 +1,5 @@
 import type { ServicePlan, Template } from '../adapter/plan-schema.js';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { ExtraLegacyEndpoint, ServiceModule } from '../services/service-module.js';
 import { compileRoute, matchLegacyRoute, type LegacyRoute } from './legacy-routes.js';
 
@@ -32,8 +32,8 @@ function extraPlan(owner: ServicePlan, extra: ExtraLegacyEndpoint, intervalMs: n
 
 /** Compile every module's legacy-only endpoints. `intervals` overrides heartbeat cadences by endpoint name (tests). */
 export function compileExtraRoutes(
-  modules: ReadonlyMap<ServiceId, ServiceModule>,
-  plans: ReadonlyMap<ServiceId, ServicePlan>,
+  modules: ReadonlyMap<HostedId, ServiceModule>,
+  plans: ReadonlyMap<HostedId, ServicePlan>,
   intervals: Partial<Record<string, number>> = {},
 ): ExtraLegacyRoute[] {
   const out: ExtraLegacyRoute[] = [];

@@ -7,7 +7,7 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toHttp } from '../errors/surfaces.js';
 import type { FlagSourceStatus } from '../flags/flag-source.js';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { ServiceModule } from '../services/service-module.js';
 import type { Limits } from '../transport/limits.js';
 import { adminGate, AdminTokens, isAdminRequest } from './admin-auth.js';
@@ -18,8 +18,8 @@ import { producerLimit } from './producer-limit-middleware.js';
 import type { Access } from '../auth/access.js';
 
 export interface HttpAppOptions {
-  plans: ReadonlyMap<ServiceId, ServicePlan>;
-  modules: ReadonlyMap<ServiceId, ServiceModule>;
+  plans: ReadonlyMap<HostedId, ServicePlan>;
+  modules: ReadonlyMap<HostedId, ServiceModule>;
   metrics: Metrics;
   limits: Limits;
   isReady: () => boolean;

@@ -11,7 +11,7 @@ import type { RoomHub } from '../domain/room-hub.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toClose } from '../errors/surfaces.js';
 import type { FlagContext } from '../flags/flag-source.js';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { StageController } from '../rollout/stage-controller.js';
 import type { ServiceModule } from '../services/service-module.js';
 import { HeartbeatSweep } from '../transport/heartbeat-sweep.js';
@@ -23,8 +23,8 @@ import { legacyClientIdentity, type LegacyRoute } from './legacy-routes.js';
 import type { Metrics } from './metrics.js';
 
 export interface LegacyDoorOptions {
-  plans: ReadonlyMap<ServiceId, ServicePlan>;
-  modules: ReadonlyMap<ServiceId, ServiceModule>;
+  plans: ReadonlyMap<HostedId, ServicePlan>;
+  modules: ReadonlyMap<HostedId, ServiceModule>;
   hub: RoomHub;
   limits: Limits;
   metrics: Metrics;
@@ -32,7 +32,7 @@ export interface LegacyDoorOptions {
   socketIoPath: string;
   /** Stage enforcement; without it `legacyMode` (or `legacy`) decides. */
   stages?: StageController;
-  legacyMode?: (service: ServiceId, identity: FlagContext) => LegacyMode | 'retired';
+  legacyMode?: (service: HostedId, identity: FlagContext) => LegacyMode | 'retired';
   heartbeatIntervals?: Partial<Record<string, number>>;
   /** Protocol ping interval (uvicorn's 20 s). */
   livenessIntervalMs?: number;
@@ -158,7 +158,7 @@ export class LegacyDoor {
     for (const client of this.#wss.clients) client.terminate();
   }
 
-  #handshake(session: LegacySession, req: IncomingMessage, socket: Duplex, head: Buffer, service: ServiceId, extra?: ExtraLegacyRoute): void {
+  #handshake(session: LegacySession, req: IncomingMessage, socket: Duplex, head: Buffer, service: HostedId, extra?: ExtraLegacyRoute): void {
     if (socket.destroyed) {
       session.close();
       return;
@@ -171,7 +171,7 @@ export class LegacyDoor {
     this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => this.#attach(session, ws, service, extra));
   }
 
-  #attach(session: LegacySession, ws: WebSocket, service: ServiceId, extra?: ExtraLegacyRoute): void {
+  #attach(session: LegacySession, ws: WebSocket, service: HostedId, extra?: ExtraLegacyRoute): void {
     const { plans, limits, metrics, stages } = this.#o;
     const plan = plans.get(service)!;
     const heartbeatMs = extra ? extra.heartbeatMs : this.#o.heartbeatIntervals?.[service] ?? plan.legacy.heartbeat?.intervalMs;

@@ -2,18 +2,18 @@ import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ServicePlan } from '../adapter/plan-schema.js';
 import { pathParams } from '../adapter/plan-loader.js';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import { safeDecode } from './request-target.js';
 
 /** A compiled legacy path. */
 export interface LegacyRoute {
-  service: ServiceId;
+  service: HostedId;
   plan: ServicePlan;
   pattern: RegExp;
   names: string[];
 }
 
-export function compileRoute(service: ServiceId, plan: ServicePlan): LegacyRoute {
+export function compileRoute(service: HostedId, plan: ServicePlan): LegacyRoute {
   const names = pathParams(plan.legacy.path);
   const source = plan.legacy.path
     .split('/')

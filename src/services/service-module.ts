@@ -5,7 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import type { RoomEvent } from '../domain/event-log.js';
 import type { RoomHub } from '../domain/room-hub.js';
 import type { AckError } from '../errors/surfaces.js';
-import type { ServiceId } from '../registry/contracts.js';
+import type { HostedId } from '../registry/contracts.js';
 import type { StorageLimits } from './storage-limits.js';
 
 /** What every service's domain gets: the shared hub, time and a logger. */
@@ -77,7 +77,7 @@ export interface LegacyEndpoint {
 
 /** One service: domain, Socket.IO handlers, legacy endpoint and REST routes. */
 export interface ServiceModule {
-  readonly id: ServiceId;
+  readonly id: HostedId;
   readonly legacy: LegacyEndpoint;
   /** Client → server Socket.IO events, by name (the plan's join event among them). */
   readonly handlers: Readonly<Record<string, EventHandler>>;

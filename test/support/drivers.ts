@@ -1,13 +1,18 @@
 /**
  * One driver per service for behaviour tests that run over all seven: how to
  * reach one entity on each transport, and how to make its producer publish a
- * recognisable event (`m<n>`) through the REST producer API.
+ * recognisable event (`m<n>`) through the REST producer API. Services defined
+ * under test/ bring their own (test/fixtures/services/); `HOSTED_DRIVERS` in
+ * ./hosted.ts is both lists.
  */
-import type { ServiceId } from '../../src/registry/contracts.js';
+import type { AnyContract } from '../../src/contract/define.js';
+import type { HostedId } from '../../src/registry/contracts.js';
 import { api } from './harness.js';
 
 export interface ServiceDriver {
-  service: ServiceId;
+  service: HostedId;
+  /** The contract an SDK client names (services hosted beside the registry's); default the id. */
+  contract?: AnyContract;
   namespace: string;
   /** Legacy path of the entity. */
   legacyPath: string;

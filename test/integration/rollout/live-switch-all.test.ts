@@ -1,5 +1,5 @@
 /**
- * For every service: clients on both transports stay connected while the
+ * For every service (the registry's and those defined under test/): clients on both transports stay connected while the
  * stage goes legacy → shadow → socketio → legacy → retired → legacy. Legacy
  * clients receive every event exactly once, in order, with no reconnect;
  * Socket.IO clients receive everything while the service is cut over, then a
@@ -7,7 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Stage } from '../../../src/flags/stage.js';
-import { DRIVERS, pickMarkers, type ServiceDriver } from '../../support/drivers.js';
+import { pickMarkers, type ServiceDriver } from '../../support/drivers.js';
+import { HOSTED_DRIVERS, hostOnly } from '../../support/hosted.js';
 import { ADMIN_TOKEN, adminHeaders, overridableFlags } from '../../support/flags.js';
 import { api, nextEvent, startServer, until, type TestServer } from '../../support/harness.js';
 import type { LegacyClient } from '../../support/legacy-client.js';
@@ -17,14 +18,14 @@ function legacyMarkers(driver: ServiceDriver, client: LegacyClient): string[] {
   return client.frames.flatMap((f) => pickMarkers(driver, JSON.parse(f) as Record<string, unknown>));
 }
 
-describe.each(DRIVERS)('$service across every stage', (driver) => {
+describe.each(HOSTED_DRIVERS)('$service across every stage', (driver) => {
   let server: TestServer;
   afterEach(async () => {
     await server.close();
   });
 
   it('loses, repeats and reorders nothing', async () => {
-    server = await startServer({ services: [driver.service], flags: overridableFlags('legacy'), adminToken: ADMIN_TOKEN });
+    server = await startServer({ ...hostOnly(driver.service), flags: overridableFlags('legacy'), adminToken: ADMIN_TOKEN });
     await driver.setup(server.url);
     const setStage = async (stage: Stage): Promise<void> => {
       expect((await api(server.url, 'PUT', `/api/admin/stages/${driver.service}`, { stage }, adminHeaders)).status).toBe(200);

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PLAN_DIR } from '../../../src/adapter/plan-loader.js';
-import { SERVICE_IDS, type ServiceId } from '../../../src/registry/contracts.js';
+import type { HostedId } from '../../../src/registry/contracts.js';
 import { ADMIN_TOKEN, adminHeaders, overridableFlags } from '../../support/flags.js';
+import { EXTRA_SERVICES, HOSTED_IDS, TEST_SERVICES } from '../../support/hosted.js';
 import { api, startServer, until, type TestServer } from '../../support/harness.js';
 
-interface ShadowReport { service: ServiceId; matches: number; mismatches: number; consistency: number | null; samples: Array<{ legacy: string[]; adapter: string[] }> }
+interface ShadowReport { service: HostedId; matches: number; mismatches: number; consistency: number | null; samples: Array<{ legacy: string[]; adapter: string[] }> }
 
 /** Legacy path of an entity room the demo created, so a legacy client can follow it. */
 const ROOM_PATHS: Array<[RegExp, (id: string) => string]> = [
@@ -32,8 +33,8 @@ describe('shadow mode', () => {
     await server.close();
   });
 
-  it('reports 100% consistency for all seven services on the demo traffic', { timeout: 40_000 }, async () => {
-    server = await startServer({ flags: overridableFlags('shadow'), adminToken: ADMIN_TOKEN });
+  it('reports 100% consistency for every service on the demo traffic (the test services on their drivers\')', { timeout: 40_000 }, async () => {
+    server = await startServer({ flags: overridableFlags('shadow'), adminToken: ADMIN_TOKEN, extraServices: EXTRA_SERVICES });
     // Follow every entity the demos create with a legacy client (two per room, so chat replays history too).
     const followed = new Set<string>();
     server.sy.hub.onBroadcast((_service, event) => {
@@ -53,11 +54,18 @@ describe('shadow mode', () => {
     await api(server.url, 'POST', '/api/projects', { title: 'Shadow drill' });
     await api(server.url, 'POST', '/api/producer/mcp-logs', { level: 'INFO', message: 'shadow drill' });
     await api(server.url, 'POST', '/api/producer/knowledge-items/upload-completed', { filename: 'a.pdf', progressId: 'p', sourceId: 's' });
+    // The test services have no demo: two legacy clients on their driver's entity, and three events.
+    for (const { driver } of TEST_SERVICES) {
+      await driver.setup(server.url);
+      await server.legacy(driver.legacyPath);
+      await server.legacy(driver.legacyPath);
+      for (const marker of ['m1', 'm2', 'm3']) await driver.produce(server.url, marker);
+    }
 
     const report = async (): Promise<ShadowReport[]> => ((await api(server.url, 'GET', '/api/admin/shadow', undefined, adminHeaders)).body as { services: ShadowReport[] }).services;
-    await until(async () => (await report()).every((r) => r.matches >= 2), 30_000, 'shadow traffic on all seven services');
+    await until(async () => (await report()).every((r) => r.matches >= 2), 30_000, 'shadow traffic on every service');
     const reports = await report();
-    expect(reports.map((r) => r.service)).toEqual([...SERVICE_IDS]);
+    expect(reports.map((r) => r.service)).toEqual([...HOSTED_IDS]);
     for (const r of reports) expect({ service: r.service, mismatches: r.mismatches, consistency: r.consistency, samples: r.samples }).toEqual({ service: r.service, mismatches: 0, consistency: 1, samples: [] });
   });
 

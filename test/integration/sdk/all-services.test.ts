@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SwitchyardClient } from '../../../src/client/index.js';
-import type { ServiceId } from '../../../src/registry/contracts.js';
+import type { ServiceKey, SwitchyardClient } from '../../../src/client/index.js';
+import type { HostedId } from '../../../src/registry/contracts.js';
 import { ADMIN_TOKEN, overridableFlags } from '../../support/flags.js';
+import { EXTRA_SERVICES, TEST_SERVICES } from '../../support/hosted.js';
 import { api, startServer, type TestServer } from '../../support/harness.js';
 import { SdkClients, liveSeqs, setStage, summarize, untilJournal } from './sdk-support.js';
 
 /** Per service: the entity to join, how to prepare it, and one producer call that yields `event` on both transports. */
 interface Case {
-  service: ServiceId;
+  service: HostedId;
+  /** What the SDK client names: the id, or a test service's contract. */
+  key?: ServiceKey;
   params: Record<string, string>;
   setup?: (base: string) => Promise<unknown>;
   produce: (base: string, n: number) => Promise<unknown>;
@@ -51,13 +54,19 @@ const CASES: Case[] = [
     service: 'knowledge-items', params: {}, event: 'upload_completed',
     produce: (b, n) => post(b, '/api/producer/knowledge-items/upload-completed', { filename: `f${n}.md`, progressId: `u${n}`, sourceId: `s${n}` }),
   },
+  // The services defined under test/, from their drivers.
+  ...TEST_SERVICES.map(({ server, driver }): Case => ({
+    service: driver.service, key: server.contract, event: driver.event,
+    params: Object.fromEntries(Object.entries(driver.join[1]).map(([key, value]) => [key, String(value)])),
+    setup: (b) => driver.setup(b), produce: (b, n) => driver.produce(b, `m${n}`),
+  })),
 ];
 
 describe('SDK on every service: legacy → Socket.IO → legacy, each event once', () => {
   let server: TestServer;
   let clients: SdkClients;
   beforeAll(async () => {
-    server = await startServer({ flags: overridableFlags('legacy'), adminToken: ADMIN_TOKEN });
+    server = await startServer({ flags: overridableFlags('legacy'), adminToken: ADMIN_TOKEN, extraServices: EXTRA_SERVICES });
     clients = new SdkClients(server);
   });
   afterAll(async () => {
@@ -65,9 +74,9 @@ describe('SDK on every service: legacy → Socket.IO → legacy, each event once
     await server.close();
   });
 
-  it.each(CASES)('$service', async ({ service, params, setup, produce, event }) => {
+  it.each(CASES)('$service', async ({ service, key, params, setup, produce, event }) => {
     await setup?.(server.url);
-    const client = clients.connect({ service, params } as Parameters<SdkClients['connect']>[0]) as SwitchyardClient<ServiceId>;
+    const client = clients.connect({ service: key ?? service, params } as Parameters<SdkClients['connect']>[0]) as SwitchyardClient<ServiceKey>;
     expect(await client.whenConnected()).toBe('legacy');
     let n = 0;
     const seen = (): number => client.journal.received.filter((r) => r.event === event && !r.snapshot).length;

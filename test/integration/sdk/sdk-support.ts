@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
-import { connect, type ConnectOptions, type ReceivedRecord, type SwitchyardClient } from '../../../src/client/index.js';
+import { connect, type ConnectOptions, type ReceivedRecord, type ServiceKey, type SwitchyardClient } from '../../../src/client/index.js';
 import type { Stage } from '../../../src/flags/stage.js';
-import type { ServiceId } from '../../../src/registry/contracts.js';
+import type { HostedId } from '../../../src/registry/contracts.js';
 import { adminHeaders } from '../../support/flags.js';
 import { api, until, type TestServer } from '../../support/harness.js';
 
@@ -11,10 +11,10 @@ import { api, until, type TestServer } from '../../support/harness.js';
  * closed by `closeAll()`.
  */
 export class SdkClients {
-  readonly #clients: Array<SwitchyardClient<ServiceId>> = [];
+  readonly #clients: Array<SwitchyardClient<ServiceKey>> = [];
   constructor(readonly server: TestServer) {}
 
-  connect<S extends ServiceId>(options: Omit<ConnectOptions<S>, 'url'> & { url?: string }): SwitchyardClient<S> {
+  connect<S extends ServiceKey>(options: Omit<ConnectOptions<S>, 'url'> & { url?: string }): SwitchyardClient<S> {
     const client = connect<S>({
       url: this.server.url,
       WebSocketImpl: WebSocket,
@@ -23,7 +23,7 @@ export class SdkClients {
       connectTimeoutMs: 3000,
       ...options,
     });
-    this.#clients.push(client as unknown as SwitchyardClient<ServiceId>);
+    this.#clients.push(client as unknown as SwitchyardClient<ServiceKey>);
     return client;
   }
 
@@ -32,22 +32,22 @@ export class SdkClients {
   }
 }
 
-export async function setStage(server: TestServer, service: ServiceId, stage: Stage): Promise<void> {
+export async function setStage(server: TestServer, service: HostedId, stage: Stage): Promise<void> {
   const res = await api(server.url, 'PUT', `/api/admin/stages/${service}`, { stage }, adminHeaders);
   if (res.status !== 200) throw new Error(`set stage ${service} → ${stage}: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** Wait until the client's journal satisfies `condition` (deadline, no blind sleep). */
-export function untilJournal<S extends ServiceId>(client: SwitchyardClient<S>, condition: (journal: SwitchyardClient<S>['journal']) => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export function untilJournal<S extends ServiceKey>(client: SwitchyardClient<S>, condition: (journal: SwitchyardClient<S>['journal']) => boolean, what: string, timeoutMs = 5000): Promise<void> {
   return until(() => condition(client.journal), timeoutMs, `${what} (journal: ${summarize(client)})`);
 }
 
 /** Non-snapshot events received, as seqs. */
-export function liveSeqs<S extends ServiceId>(client: SwitchyardClient<S>): number[] {
+export function liveSeqs<S extends ServiceKey>(client: SwitchyardClient<S>): number[] {
   return client.journal.received.filter((r) => !r.snapshot).map((r) => r.seq);
 }
 
-export function summarize<S extends ServiceId>(client: SwitchyardClient<S>): string {
+export function summarize<S extends ServiceKey>(client: SwitchyardClient<S>): string {
   const j = client.journal;
   return JSON.stringify({
     state: client.state,

@@ -23,22 +23,26 @@ import type { SentMessage, SwitchyardClient, TransportKind } from '../../../src/
 import { FileFlagSource } from '../../../src/flags/file-flag-source.js';
 import { OverrideFlagSource } from '../../../src/flags/override-flag-source.js';
 import type { Stage } from '../../../src/flags/stage.js';
+import type { ServiceKey } from '../../../src/client/index.js';
 import { socketIoOpen } from '../../../src/rollout/stage-controller.js';
 import { chatRoom, type ChatMessage } from '../../../src/services/agent-chat/events.js';
 import { crawlRoom } from '../../../src/services/crawl-progress/events.js';
-import { SERVICE_IDS, perService, type ServiceId } from '../../../src/registry/contracts.js';
+import { roomName } from '../../../src/adapter/room-name.js';
+import { withPlanDefaults } from '../../../src/client/plans.js';
+import { perService, type HostedId, type ServiceId } from '../../../src/registry/contracts.js';
 import { KNOWLEDGE_ROOM } from '../../../src/services/knowledge-items/events.js';
 import { LOGS_ROOM } from '../../../src/services/mcp-logs/events.js';
 import { creationRoom } from '../../../src/services/project-creation/events.js';
 import { tasksRoom } from '../../../src/services/project-tasks/events.js';
 import { executionRoom } from '../../../src/services/test-execution/events.js';
 import { DRIVERS, pickMarkers, type ServiceDriver } from '../../support/drivers.js';
+import { EXTRA_SERVICES, HOSTED_DRIVERS, HOSTED_IDS, TEST_SERVICES, perHosted } from '../../support/hosted.js';
 import { ADMIN_TOKEN, adminHeaders } from '../../support/flags.js';
 import { api, startServer, until, type TestServer } from '../../support/harness.js';
 import type { LegacyClient } from '../../support/legacy-client.js';
 import { SdkClients, recordLedger, recordUpgrades, sequenceGaps, setStage, summarize, type LedgerEntry } from './sdk-support.js';
 
-/** SDK clients per room; 12 rooms → 288 SDK clients, plus 7 raw legacy clients. */
+/** SDK clients per room; 12 rooms of the registry's services → 288 SDK clients, plus 7 raw legacy clients; each test service adds a room and a raw client. */
 const CLIENTS_PER_ROOM = 24;
 /** Messages each chat client sends during the drill. */
 const SENDS_PER_CHAT_CLIENT = 2;
@@ -59,7 +63,9 @@ const driverParams = (driver: ServiceDriver): Record<string, string> => ({
 const DRIVER_PARAMS = perService((service) => driverParams(driverOf(service)));
 
 interface RoomPlan {
-  service: ServiceId;
+  service: HostedId;
+  /** What an SDK client names: the id, or a test service's contract. */
+  key?: ServiceKey;
   params: Record<string, string>;
   room: string;
   /** Create the entity before clients join (driver rooms use the driver's setup). */
@@ -150,17 +156,22 @@ function rooms(): RoomPlan[] {
         if (r % 2 === 0) await put(b, `/api/producer/knowledge-items/zl-source-${r % 3}`, { title: `Source ${r}`, total_words: r });
         if (r % 5 === 0) await post(b, '/api/producer/knowledge-items/upload-error', { filename: `zl-${r}.pdf`, progressId: `zl-up-${r}`, error: 'bad file' });
       } },
+    // Services defined under test/: one room each, their driver's entity.
+    ...TEST_SERVICES.map(({ server: { contract }, driver }): RoomPlan => ({
+      service: driver.service, key: contract, params: driverParams(driver), room: roomName(withPlanDefaults(contract.plan), driverParams(driver))!,
+      setup: (b) => driver.setup(b), produce: (b, r) => driver.produce(b, marker(r)),
+    })),
   ];
 }
 
 /** The rollout file: every service 50/50 between legacy and Socket.IO (sticky by clientId). */
 function rolloutFile(percent: number): string {
-  return JSON.stringify(Object.fromEntries(SERVICE_IDS.map((id) => [id, { stage: 'legacy', rollout: { stage: 'socketio', percent } }])));
+  return JSON.stringify(Object.fromEntries(HOSTED_IDS.map((id) => [id, { stage: 'legacy', rollout: { stage: 'socketio', percent } }])));
 }
 
 interface DrillClient {
   plan: RoomPlan;
-  client: SwitchyardClient<ServiceId>;
+  client: SwitchyardClient<ServiceKey>;
   /** Chat only: every new_message delivered, with its seq. */
   messages: Array<{ id: string; seq: number }>;
 }
@@ -172,7 +183,7 @@ interface Send {
   settled?: { ok: true; sent: SentMessage } | { ok: false; code: string };
 }
 
-describe('zero-loss drill: all seven services, both transports, stages flipping, connections cut', () => {
+describe('zero-loss drill: every service (the seven and the test services), both transports, stages flipping, connections cut', () => {
   let server: TestServer;
   let clients: SdkClients;
   let flagDir: string;
@@ -182,10 +193,10 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
   beforeAll(async () => {
     flagDir = await mkdtemp(join(tmpdir(), 'switchyard-drill-'));
     await writeFile(join(flagDir, 'flags.json'), rolloutFile(50));
-    const defaults = Object.fromEntries(SERVICE_IDS.map((id) => [id, 'legacy'])) as Record<ServiceId, Stage>;
-    flags = new OverrideFlagSource(new FileFlagSource({ path: join(flagDir, 'flags.json'), defaults }));
+    const defaults = perHosted((): Stage => 'legacy');
+    flags = new OverrideFlagSource(new FileFlagSource({ path: join(flagDir, 'flags.json'), defaults }), HOSTED_IDS);
     await flags.start();
-    server = await startServer({ flags, adminToken: ADMIN_TOKEN });
+    server = await startServer({ flags, adminToken: ADMIN_TOKEN, extraServices: EXTRA_SERVICES });
     clients = new SdkClients(server);
     for (const plan of plans) await plan.setup(server.url);
   });
@@ -202,15 +213,15 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
     const upgrades = recordUpgrades(server);
 
     // Raw legacy clients first, one per service, on the driver entities: they never reconnect.
-    const raw = new Map<ServiceId, LegacyClient>();
-    for (const driver of DRIVERS) raw.set(driver.service, await server.legacy(driver.legacyPath));
+    const raw = new Map<HostedId, LegacyClient>();
+    for (const driver of HOSTED_DRIVERS) raw.set(driver.service, await server.legacy(driver.legacyPath));
 
     const all: DrillClient[] = [];
     for (const plan of plans) {
       for (let i = 0; i < CLIENTS_PER_ROOM; i++) {
         const client = clients.connect({
-          service: plan.service, params: plan.params, ackTimeoutMs: 1000,
-        } as Parameters<SdkClients['connect']>[0]) as SwitchyardClient<ServiceId>;
+          service: plan.key ?? plan.service, params: plan.params, ackTimeoutMs: 1000,
+        } as Parameters<SdkClients['connect']>[0]) as SwitchyardClient<ServiceKey>;
         const entry: DrillClient = { plan, client, messages: [] };
         if (plan.service === 'agent-chat') {
           (client as unknown as SwitchyardClient<'agent-chat'>).on('new_message', (p) => entry.messages.push({ id: p.message.id, seq: p.seq }));
@@ -220,7 +231,7 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
     }
     const firstTransports = await Promise.all(all.map(({ client }) => client.whenConnected(20_000)));
     // The rollout put some clients of every service on each transport.
-    for (const service of SERVICE_IDS) {
+    for (const service of HOSTED_IDS) {
       const kinds = new Set(all.flatMap(({ plan }, i) => (plan.service === service ? [firstTransports[i]] : [])));
       expect(kinds, `${service}: initial transports`).toEqual(new Set<TransportKind>(['legacy', 'socketio']));
     }
@@ -246,7 +257,7 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
     let round = 0;
     let budget = 0;
     let stop = false;
-    const expectedMarkers = new Map<ServiceId, string[]>(SERVICE_IDS.map((s) => [s, []]));
+    const expectedMarkers = new Map<HostedId, string[]>(HOSTED_IDS.map((s) => [s, []]));
     const producing = (async () => {
       while (!stop && round < MAX_ROUNDS) {
         await until(() => round < budget || stop, 60_000, 'next producer round handed out');
@@ -262,7 +273,7 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
           sends.push(send);
         }
         await Promise.all(plans.map((plan) => plan.produce(server.url, r)));
-        for (const service of SERVICE_IDS) expectedMarkers.get(service)!.push(marker(r));
+        for (const service of HOSTED_IDS) expectedMarkers.get(service)!.push(marker(r));
         round = r;
       }
     })();
@@ -273,10 +284,10 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
     };
 
     // The disruptions, in order; producers run throughout.
-    const groupA: ServiceId[] = ['crawl-progress', 'agent-chat', 'project-tasks'];
-    const groupB: ServiceId[] = ['mcp-logs', 'test-execution', 'project-creation', 'knowledge-items'];
-    const stageAll = (services: readonly ServiceId[], stage: Stage) => () => Promise.all(services.map((s) => setStage(server, s, stage)));
-    const clearOverrides = (services: readonly ServiceId[]) => () => Promise.all(services.map((s) =>
+    const groupA: HostedId[] = ['crawl-progress', 'agent-chat', 'project-tasks'];
+    const groupB: HostedId[] = HOSTED_IDS.filter((id) => !groupA.includes(id));
+    const stageAll = (services: readonly HostedId[], stage: Stage) => () => Promise.all(services.map((s) => setStage(server, s, stage)));
+    const clearOverrides = (services: readonly HostedId[]) => () => Promise.all(services.map((s) =>
       ok(api(server.url, 'DELETE', `/api/admin/stages/${s}`, undefined, adminHeaders), `clear ${s}`)));
     const rollout = (percent: number) => async () => {
       await writeFile(join(flagDir, 'flags.json'), rolloutFile(percent));
@@ -293,7 +304,7 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
     const astray = (): DrillClient[] => all.filter((c) => c.client.state.state !== 'connected' || c.client.transport !== expectedTransport(c));
     // [what, disrupt, then wait for every client to follow (true) or flip again at once (false)]
     const disruptions: Array<[string, () => unknown, boolean]> = [
-      ['all → socketio', stageAll(SERVICE_IDS, 'socketio'), true],
+      ['all → socketio', stageAll(HOSTED_IDS, 'socketio'), true],
       ['cut SDK legacy sockets', cutSdkLegacy, false],
       ['A → legacy', stageAll(groupA, 'legacy'), false],
       ['disconnect all namespaces', disconnectAll, true],
@@ -301,17 +312,17 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
       ['A → shadow', stageAll(groupA, 'shadow'), true],
       ['cut engine.io sockets', cutEngine, false],
       ['B → legacy, A → socketio', async () => { await stageAll(groupB, 'legacy')(); await stageAll(groupA, 'socketio')(); }, true],
-      ['all → retired', stageAll(SERVICE_IDS, 'retired'), false],
+      ['all → retired', stageAll(HOSTED_IDS, 'retired'), false],
       ['cut SDK legacy sockets (retired: refused, to Socket.IO)', cutSdkLegacy, true],
-      ['all → legacy', stageAll(SERVICE_IDS, 'legacy'), false],
+      ['all → legacy', stageAll(HOSTED_IDS, 'legacy'), false],
       ['cut SDK legacy sockets', cutSdkLegacy, true],
-      ['all → socketio', stageAll(SERVICE_IDS, 'socketio'), false],
-      ['all → legacy at once', stageAll(SERVICE_IDS, 'legacy'), true],
-      ['rollout 30%, all back to the rollout', async () => { await rollout(30)(); await clearOverrides(SERVICE_IDS)(); }, false],
+      ['all → socketio', stageAll(HOSTED_IDS, 'socketio'), false],
+      ['all → legacy at once', stageAll(HOSTED_IDS, 'legacy'), true],
+      ['rollout 30%, all back to the rollout', async () => { await rollout(30)(); await clearOverrides(HOSTED_IDS)(); }, false],
       ['disconnect all namespaces + cut SDK legacy', () => { disconnectAll(); cutSdkLegacy(); }, true],
       ['A → socketio, B → shadow', async () => { await stageAll(groupA, 'socketio')(); await stageAll(groupB, 'shadow')(); }, false],
       ['cut engine.io sockets', cutEngine, true],
-      ['rollout 50%, all back to the rollout', async () => { await rollout(50)(); await clearOverrides(SERVICE_IDS)(); }, true],
+      ['rollout 50%, all back to the rollout', async () => { await rollout(50)(); await clearOverrides(HOSTED_IDS)(); }, true],
     ];
     try {
       await afterRounds(ROUNDS_PER_DISRUPTION, 'warm-up');
@@ -398,7 +409,7 @@ describe('zero-loss drill: all seven services, both transports, stages flipping,
     }
 
     // 3. Raw legacy clients: every marker of their entity once, in order, never disconnected.
-    for (const driver of DRIVERS) {
+    for (const driver of HOSTED_DRIVERS) {
       const client = raw.get(driver.service)!;
       const want = expectedMarkers.get(driver.service)!;
       const seen = (): string[] => client.frames.flatMap((f) => pickMarkers(driver, JSON.parse(f) as Record<string, unknown>));

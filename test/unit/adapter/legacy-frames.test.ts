@@ -1,6 +1,6 @@
 /**
  * The adapter against every example frame of the protocol corpus (test/fixtures/protocol/legacy-frames.json),
- * both directions: wire → event → wire must give the exact same text, and the
+ * and of each service defined under test/ (its own examples), both directions: wire → event → wire must give the exact same text, and the
  * hand-written legacy endpoint must encode the decoded event to the same text.
  */
 import { readFileSync } from 'node:fs';
@@ -13,37 +13,37 @@ import { loadPlans } from '../../../src/adapter/plan-loader.js';
 import type { ServicePlan } from '../../../src/adapter/plan-schema.js';
 import { MemoryEventLog } from '../../../src/domain/memory-event-log.js';
 import { RoomHub } from '../../../src/domain/room-hub.js';
-import { SERVICE_IDS, type ServiceId } from '../../../src/registry/contracts.js';
+import { SERVICE_IDS, type HostedId, type ServiceId } from '../../../src/registry/contracts.js';
 import { createServiceModules } from '../../../src/registry/services.js';
 import type { ServiceModule } from '../../../src/services/service-module.js';
+import { EXTRA_SERVICES, TEST_SERVICES } from '../../support/hosted.js';
 
 interface FrameExample { type: string; wire?: string; note?: string }
 const corpus = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/legacy-frames.json', import.meta.url)), 'utf8')) as Record<string, { serverToClient: FrameExample[] }>;
 
-/** Connection parameters of the legacy URL each example was sent on. */
-export const EXAMPLE_PARAMS: Record<ServiceId, Record<string, string>> = {
-  'crawl-progress': { progress_id: '183e2615-fca4-4a71-a051-ab5a0292f9ff' },
-  'agent-chat': { session_id: '5b1f3a2e-8d4c-4f7e-9a61-2c0b9e7d4f10' },
-  'project-tasks': { project_id: 'b7e4c1a2-3d5f-4e6a-8b9c-0d1e2f3a4b5c', session_id: 'task-session-k3j9x2m1q' },
-  'mcp-logs': {},
-  'test-execution': { execution_id: 'e1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8' },
-  'project-creation': { progress_id: '9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c' },
-  'knowledge-items': {},
-};
+/** Connection parameters of the legacy URL each corpus example was sent on (beside the corpus, in the fixtures). */
+export const EXAMPLE_PARAMS = JSON.parse(readFileSync(fileURLToPath(new URL('../../fixtures/protocol/example-params.json', import.meta.url)), 'utf8')) as Record<ServiceId, Record<string, string>>;
 
-let plans: Map<ServiceId, ServicePlan>;
-let modules: Map<ServiceId, ServiceModule>;
+/** Each hosted service's example frames and the parameters of the URL they were sent on. */
+const EXAMPLES: ReadonlyArray<{ service: HostedId; params: Record<string, string>; frames: FrameExample[] }> = [
+  ...SERVICE_IDS.map((service) => ({ service, params: EXAMPLE_PARAMS[service], frames: corpus[service]!.serverToClient })),
+  ...TEST_SERVICES.map(({ server, examples }) => ({
+    service: server.contract.id, params: examples.params, frames: examples.frames.map((wire) => ({ type: (JSON.parse(wire) as { type: string }).type, wire })),
+  })),
+];
+
+let plans: Map<HostedId, ServicePlan>;
+let modules: Map<HostedId, ServiceModule>;
 beforeAll(async () => {
-  plans = await loadPlans();
+  plans = await loadPlans(undefined, undefined, EXTRA_SERVICES.map(({ contract }) => contract));
   const hub = new RoomHub(new MemoryEventLog());
-  modules = createServiceModules({ hub, clock: () => 0, logger: pino({ level: 'silent' }), plans });
+  modules = createServiceModules({ hub, clock: () => 0, logger: pino({ level: 'silent' }), plans, extraServices: EXTRA_SERVICES });
 });
 
-describe.each(SERVICE_IDS)('%s legacy frames', (service) => {
-  const examples = corpus[service]!.serverToClient.filter((f) => typeof f.wire === 'string');
+describe.each(EXAMPLES)('$service legacy frames', ({ service, params, frames }) => {
+  const examples = frames.filter((f) => typeof f.wire === 'string');
   it.each(examples.map((f, i) => [`${i}: ${f.type}`, f] as const))('%s round-trips exactly', (_name, example) => {
     const plan = plans.get(service)!;
-    const params = EXAMPLE_PARAMS[service];
     const wire = example.wire!;
     const decoded = frameToEvent(plan, wire, params);
     if (!decoded.ok) throw decoded.error;

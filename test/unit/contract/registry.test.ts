@@ -8,8 +8,9 @@ import { planSchema } from '../../../src/adapter/plan-schema.js';
 import { roomName } from '../../../src/adapter/room-name.js';
 import type { RoomParams } from '../../../src/contract/define.js';
 import { CONTRACTS, SERVICE_IDS } from '../../../src/registry/contracts.js';
+import { TEST_SERVICES } from '../../support/hosted.js';
 
-describe.each(CONTRACTS)('$id contract', (contract) => {
+describe.each([...CONTRACTS, ...TEST_SERVICES.map((service) => service.server.contract)])('$id contract', (contract) => {
   const plan = planSchema.parse(contract.plan);
 
   it('names the plan it carries and its join event', () => {

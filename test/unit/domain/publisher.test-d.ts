@@ -10,6 +10,7 @@ import type { RoomHub } from '../../../src/domain/room-hub.js';
 import { crawlProgress } from '../../../src/services/crawl-progress/contract.js';
 import { knowledgeItems } from '../../../src/services/knowledge-items/contract.js';
 import { projectTasks } from '../../../src/services/project-tasks/contract.js';
+import { echo } from '../../fixtures/services/echo/contract.js';
 
 declare const hub: RoomHub;
 
@@ -24,6 +25,13 @@ describe('typed publisher', () => {
     const crawl = publisherFor(hub, crawlProgress);
     // @ts-expect-error: the crawl map has `progress_update`, not `progress_updated`
     crawl.publish(crawlProgress.room({ progress_id: 'p1' }), 'progress_updated', { status: 'crawling', percentage: 1, logs: [], progressId: 'p1' });
+  });
+
+  it('types a service defined outside the registry the same way', () => {
+    const echoes = publisherFor(hub, echo);
+    expectTypeOf(echoes.publish).parameter(1).toEqualTypeOf<'echo_state' | 'echo_message'>();
+    // @ts-expect-error: echo's map has `echo_message`, not `echo_messages`
+    echoes.publish(echo.room({ channel_id: 'c' }), 'echo_messages', { channel_id: 'c', text: 't', n: 1 });
   });
 
   it("rejects another service's event on this service's publisher", () => {
