@@ -42,6 +42,12 @@ export interface FlagSource extends EventEmitter {
   /** The stage a client with no identity would get: what the admin API reports. */
   baseStage(service: ServiceId): Stage;
   status(): FlagSourceStatus;
+  /**
+   * The gradual rollout in force for `service`: `percent` (1–99) of clients
+   * on `stage`, the others on `baseStage`. Undefined outside a rollout.
+   * Optional: a source without rollouts need not implement it.
+   */
+  rollout?(service: ServiceId): { stage: Stage; percent: number } | undefined;
   /** Resolves after the first sync, or after a bounded wait if the backend is down. */
   start(): Promise<void>;
   /** Pull flags now (the admin refresh endpoint; Unleash webhooks call it). */

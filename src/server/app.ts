@@ -31,6 +31,7 @@ import { LegacyDoor } from './legacy-door.js';
 import { Metrics } from './metrics.js';
 import { createFlowControl } from './flow-control.js';
 import { refuseUpgrade } from '../transport/reject-upgrade.js';
+import { toSwitchyardError } from '../errors/surfaces.js';
 import { Access } from '../auth/access.js';
 import type { ClientVerifier } from '../auth/verifier.js';
 import { adminTokenSet } from './admin-auth.js';
@@ -141,7 +142,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   // Domains read time through the hub, so it can hold one instant for shadow comparisons.
   const storage: StorageLimits = { ...storageLimitsFromEnv(process.env), ...options.storage };
   const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage });
-  const metrics = new Metrics(hub);
+  const metrics = new Metrics(hub, [...plans.keys()], (service) => plans.get(service)!.stage);
   const flow = createFlowControl({ limits, trustedProxies: options.trustedProxies, metrics, logger });
   const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
   // Legacy-only endpoints (e.g. /api/projects/stream): always legacy-served, never staged.
@@ -167,10 +168,11 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const stages = options.flags
     ? new StageController({
       flags: options.flags, plans, clock, logger, socketIoPath,
-      onStageChange: (service, to) => metrics.stageChanges.inc({ service, to }),
       onShadowResult: (service, match) => metrics.shadowComparisons.inc({ service, result: match ? 'match' : 'mismatch' }),
+      onSwitch: (service, direction, seconds) => metrics.switchDuration.observe({ service, direction }, seconds),
     })
     : undefined;
+  if (stages) metrics.watchStages(stages);
   const admit: AdmitSocket | undefined = stages ? (service, socket) => stages.admitSocket(service, socket) : options.admitSocket;
   const namespaces = bridgeSocketIo({ io, hub, modules, plans, logger, admit, metrics });
   watchSocketIoRooms(io, plans, hub);
@@ -179,7 +181,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     heartbeatIntervals: options.heartbeatIntervals, livenessIntervalMs: options.livenessIntervalMs,
   });
   stages?.bind(() => door.sessions(), namespaces);
-  flow.guardSocketIo(engine, namespaces.values());
+  flow.guardSocketIo(engine, namespaces);
 
   let listening = false;
   let closing = false;
@@ -228,19 +230,25 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   });
 
   function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (closing) return refuseUpgrade(socket, new SwitchyardError('SHUTTING_DOWN', 'server is shutting down'));
+    // Every refusal here is counted on the legacy surface, under the service when the path names one.
+    const refuse = (service: ServiceId | undefined, error: SwitchyardError, headers?: Readonly<Record<string, string>>): void => {
+      metrics.refused(service, 'legacy', error.code);
+      refuseUpgrade(socket, error, headers);
+    };
+    if (closing) return refuse(undefined, new SwitchyardError('SHUTTING_DOWN', 'server is shutting down'));
     const parsed = parseRequestTarget(req.url);
-    if (!parsed.ok) return refuseUpgrade(socket, new SwitchyardError('MALFORMED_REQUEST', parsed.reason));
+    if (!parsed.ok) return refuse(undefined, new SwitchyardError('MALFORMED_REQUEST', parsed.reason));
     const { url } = parsed.target;
     if (url.pathname.startsWith(socketIoPath)) return access.admitUpgradeOrigin(req, socket) ? engine.handleUpgrade(req, socket, head) : undefined;
     const extra = matchExtraRoute(extraRoutes, url);
     const found = extra ? undefined : matchLegacyRoute(routes, url);
-    if (!extra && !found) return refuseUpgrade(socket, new SwitchyardError('NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`));
+    if (!extra && !found) return refuse(undefined, new SwitchyardError('NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`));
+    const service = extra ? extra.extra.route.service : found!.route.service;
     const refusal = checkHandshake(req);
-    if (refusal) return refuseUpgrade(socket, refusal.error, refusal.headers);
-    if (!flow.admitUpgrade(req, socket)) return;
+    if (refusal) return refuse(service, refusal.error, refusal.headers);
+    if (!flow.admitUpgrade(req, socket)) return metrics.refused(service, 'legacy', 'TOO_MANY_CONNECTIONS');
     void access.admitUpgrade(req, url, socket).then((verified) => {
-      if (verified === null) return;
+      if (verified === null) return metrics.refused(service, 'legacy', access.originAllowed(req) ? 'UNAUTHORIZED' : 'FORBIDDEN_ORIGIN');
       if (extra) return door.openExtra(extra.extra, extra.params, req, url, socket, head, verified);
       return door.open(found!.route, found!.params, req, url, socket, head, verified);
     }).catch((error: unknown) => upgradeFailed(error, req, socket));
@@ -248,6 +256,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
 
   function upgradeFailed(error: unknown, req: IncomingMessage, socket: Duplex): void {
     logger.error({ err: error, url: req.url }, 'legacy upgrade failed');
+    metrics.refused(undefined, 'legacy', toSwitchyardError(error).code);
     refuseUpgrade(socket, error);
   }
 
