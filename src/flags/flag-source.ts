@@ -59,4 +59,8 @@ export interface FlagSource extends EventEmitter {
 export interface ChangeCause {
   service: ServiceId;
   actor: string;
+  /** What the audit trail names as the source, when not the flag source's own (`guard`). */
+  source?: string;
+  /** Why, for the audit trail (the guard's measurements). */
+  details?: Readonly<Record<string, unknown>>;
 }

@@ -162,10 +162,11 @@ export class StageController implements StageView {
       this.#base.set(service, to);
       const at = new Date(this.#options.clock()).toISOString();
       this.#lastChange.set(service, at);
-      const source = 'sourceOf' in flags && typeof flags.sourceOf === 'function' ? String(flags.sourceOf(service)) : flags.kind;
-      const actor = cause?.service === service ? cause.actor : flags.kind;
-      this.audit.add({ at, service, from, to, source, actor });
-      logger.info({ service, from, to, source, actor }, 'stage changed');
+      const own = cause?.service === service ? cause : undefined;
+      const source = own?.source ?? ('sourceOf' in flags && typeof flags.sourceOf === 'function' ? String(flags.sourceOf(service)) : flags.kind);
+      const actor = own?.actor ?? flags.kind;
+      this.audit.add({ at, service, from, to, source, actor, ...(own?.details ? { details: own.details } : {}) });
+      logger.info({ service, from, to, source, actor, details: own?.details }, 'stage changed');
       moved.set(service, { direction: STAGES.indexOf(to) > STAGES.indexOf(from) ? 'cutover' : 'rollback', lastAt: started });
     }
 

@@ -21,6 +21,8 @@ import { storageLimitsFromEnv, type StorageLimits } from '../services/storage-li
 import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
 import type { FlagSource } from '../flags/flag-source.js';
 import { StageController } from '../rollout/stage-controller.js';
+import { Guard } from '../rollout/guard.js';
+import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import { adminRoutes } from './admin-routes.js';
 import { consoleRoutes } from './console-page.js';
 import { discoveryRoutes } from './discovery-routes.js';
@@ -128,6 +130,8 @@ export interface Switchyard {
   readonly ready: boolean;
   /** Graceful stop: no new connections, legacy sockets closed with 1001, Socket.IO clients disconnected. */
   close(): Promise<void>;
+  /** Automatic rollback (src/rollout/guard.ts), when stages are enforced through an override layer. */
+  readonly guard: Guard | undefined;
 }
 
 /** Build a Switchyard (plans loaded and validated; not yet listening). */
@@ -173,6 +177,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     })
     : undefined;
   if (stages) metrics.watchStages(stages);
+  const guard = createGuard(plans, stages, metrics, logger);
   const admit: AdmitSocket | undefined = stages ? (service, socket) => stages.admitSocket(service, socket) : options.admitSocket;
   const namespaces = bridgeSocketIo({ io, hub, modules, plans, logger, admit, metrics });
   watchSocketIoRooms(io, plans, hub);
@@ -194,7 +199,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     flagStatus: () => stages?.flags.status(),
     extend: (router) => {
       discoveryRoutes(router, { plans, stages, socketIoPath });
-      if (stages) adminRoutes(router, { stages, plans, logger });
+      if (stages) adminRoutes(router, { stages, plans, logger, guard });
       consoleRoutes(router);
     },
   });
@@ -262,7 +267,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
 
   let address: AddressInfo | undefined;
   const switchyard: Switchyard = {
-    httpServer, io, hub, plans, modules, logger, metrics, stages,
+    httpServer, io, hub, plans, modules, logger, metrics, stages, guard,
     legacySessions: () => door.sessions(),
     get url() {
       if (!address) throw new Error('not listening');
@@ -287,6 +292,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     async close() {
       if (closing) return;
       closing = true;
+      // First: the connections closing now are the shutdown, not a fault to roll back.
+      guard?.close();
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       door.close();
       io.disconnectSockets(true);
@@ -306,6 +313,17 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     },
   };
   return switchyard;
+}
+
+/** The guard watches the services whose plans have a `guard` block; it needs the override layer to roll back through. */
+function createGuard(plans: ReadonlyMap<ServiceId, ServicePlan>, stages: StageController | undefined, metrics: Metrics, logger: Logger): Guard | undefined {
+  const guarded = [...plans.values()].filter((plan) => plan.guard?.enabled).map((plan) => plan.service);
+  if (guarded.length === 0) return undefined;
+  if (!stages || !(stages.flags instanceof OverrideFlagSource)) {
+    logger.warn({ services: guarded }, 'guard configured but stages are not enforced through overrides: no automatic rollback');
+    return undefined;
+  }
+  return new Guard({ plans, stages, overrides: stages.flags, metrics, logger });
 }
 
 /**
