@@ -168,7 +168,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   });
   io.bind(engine);
   // Before the bridge: its stage check must see authenticated clients only.
-  access.installSocketIo(io);
+  const serviceOfNamespace = new Map([...plans.values()].map((plan) => [plan.socketio.namespace, plan.service]));
+  access.installSocketIo(io, (namespace, code) => metrics.refused(serviceOfNamespace.get(namespace), 'socketio', code));
   const stages = options.flags
     ? new StageController({
       flags: options.flags, plans, clock, logger, socketIoPath,
@@ -244,7 +245,11 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     const parsed = parseRequestTarget(req.url);
     if (!parsed.ok) return refuse(undefined, new SwitchyardError('MALFORMED_REQUEST', parsed.reason));
     const { url } = parsed.target;
-    if (url.pathname.startsWith(socketIoPath)) return access.admitUpgradeOrigin(req, socket) ? engine.handleUpgrade(req, socket, head) : undefined;
+    if (url.pathname.startsWith(socketIoPath)) {
+      if (access.admitUpgradeOrigin(req, socket)) return engine.handleUpgrade(req, socket, head);
+      // Before any namespace is named: no service to count it under.
+      return metrics.refused(undefined, 'socketio', 'FORBIDDEN_ORIGIN');
+    }
     const extra = matchExtraRoute(extraRoutes, url);
     const found = extra ? undefined : matchLegacyRoute(routes, url);
     if (!extra && !found) return refuse(undefined, new SwitchyardError('NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`));

@@ -117,3 +117,23 @@ describe('/metrics', () => {
     expect(metrics.value('switchyard_switch_duration_seconds_count', { service: 'mcp-logs', direction: 'rollback' })).toBe(1);
   });
 });
+
+describe('/metrics with client authentication', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({
+      flags: overridableFlags('socketio'),
+      verifyClient: ({ token }) => (token === 'good' ? Promise.resolve({ subject: 'someone' }) : Promise.reject(new Error('bad token'))),
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('counts refused tokens on both doors under the service', async () => {
+    await expect(server.sio('/logs', { auth: { token: 'bad' } })).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    await expect(server.legacy('/api/mcp/logs/stream?token=bad')).rejects.toThrow();
+    await until(async () => (await scrape(server.url)).value('switchyard_refusals_total', { service: 'mcp-logs', surface: 'legacy', code: 'UNAUTHORIZED' }) === 1, 3000, 'legacy refusal counted');
+    expect((await scrape(server.url)).value('switchyard_refusals_total', { service: 'mcp-logs', surface: 'socketio', code: 'UNAUTHORIZED' })).toBe(1);
+  });
+});
