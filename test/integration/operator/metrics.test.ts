@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAGES } from '../../../src/flags/stage.js';
-import { SERVICE_IDS } from '../../../src/registry/contracts.js';
+import { createFlagSource } from '../../../src/flags/index.js';
+import { STAGES, type Stage } from '../../../src/flags/stage.js';
+import { SERVICE_IDS, type ServiceId } from '../../../src/registry/contracts.js';
 import { ADMIN_TOKEN, overridableFlags } from '../../support/flags.js';
 import { api, nextEvent, startServer, until, type TestServer } from '../../support/harness.js';
 import { scrape } from '../../support/prometheus.js';
@@ -135,5 +139,32 @@ describe('/metrics with client authentication', () => {
     await expect(server.legacy('/api/mcp/logs/stream?token=bad')).rejects.toThrow();
     await until(async () => (await scrape(server.url)).value('switchyard_refusals_total', { service: 'mcp-logs', surface: 'legacy', code: 'UNAUTHORIZED' }) === 1, 3000, 'legacy refusal counted');
     expect((await scrape(server.url)).value('switchyard_refusals_total', { service: 'mcp-logs', surface: 'socketio', code: 'UNAUTHORIZED' })).toBe(1);
+  });
+});
+
+describe('/metrics during a gradual rollout (flags file)', () => {
+  let server: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-rollout-metrics-'));
+    const path = join(dir, 'flags.json');
+    await writeFile(path, JSON.stringify({ 'agent-chat': { stage: 'shadow', rollout: { stage: 'socketio', percent: 25 } } }));
+    const defaults = Object.fromEntries(SERVICE_IDS.map((id) => [id, 'legacy'])) as Record<ServiceId, Stage>;
+    const flags = createFlagSource({ defaults, flagsFile: path });
+    await flags.start();
+    server = await startServer({ flags });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows the stage outside the rollout, the rollout percentage, and the file source healthy', async () => {
+    const metrics = await scrape(server.url);
+    expect(metrics.value('switchyard_stage', { service: 'agent-chat', stage: 'shadow' })).toBe(1);
+    expect(metrics.value('switchyard_rollout_percent', { service: 'agent-chat' })).toBe(25);
+    expect(metrics.value('switchyard_rollout_percent', { service: 'mcp-logs' })).toBe(100);
+    expect(metrics.value('switchyard_flag_source_up', { source: 'file' })).toBe(1);
+    expect(metrics.value('switchyard_flag_source_last_refresh_seconds', { source: 'file' })).toBeGreaterThan(0);
   });
 });
