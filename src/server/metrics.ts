@@ -121,8 +121,21 @@ export class Metrics {
       },
     });
     this.connections = new Gauge({ name: 'switchyard_connections', help: 'Open connections', labelNames: ['service', 'transport'], registers });
-    this.eventsPublished = new Counter({ name: 'switchyard_events_published_total', help: 'Room events published', labelNames: ['service'], registers });
-    hub.onBroadcast((service) => this.eventsPublished.inc({ service }));
+    const published = new Map<string, number>(services.map((service) => [service, 0]));
+    const publishedReported = new Map<string, number>();
+    // Tallied per publish (a map update), handed to the counter at scrape time.
+    hub.onBroadcast((service) => {
+      published.set(service, (published.get(service) ?? 0) + 1);
+    });
+    this.eventsPublished = new Counter({
+      name: 'switchyard_events_published_total', help: 'Room events published', labelNames: ['service'], registers,
+      collect() {
+        for (const [service, count] of published) {
+          this.inc({ service }, count - (publishedReported.get(service) ?? 0));
+          publishedReported.set(service, count);
+        }
+      },
+    });
     new Counter({
       name: 'switchyard_events_delivered_total', help: 'Events written to clients', labelNames: ['service', 'transport'], registers,
       collect() {

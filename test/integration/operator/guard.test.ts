@@ -81,12 +81,13 @@ describe('guard: automatic rollback on a breached objective', () => {
     // The fault: every call of the broken event fails with INTERNAL, until the guard acts (bounded).
     const faulty = await server.sio('/logs');
     const started = Date.now();
-    let answer: unknown;
+    const answers: unknown[] = [];
     for (let i = 0; i < 400 && (await mcpLogs(server)).stage === 'socketio'; i++) {
-      if (faulty.connected) answer = await faulty.timeout(2000).emitWithAck('unsubscribe_logs', {}).catch(() => undefined);
+      // The last call may be cut by the rollback itself (the namespace disconnects the caller): no answer then.
+      if (faulty.connected) answers.push(await faulty.timeout(5000).emitWithAck('unsubscribe_logs', {}).catch(() => undefined));
       await publish(1);
     }
-    expect(answer).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(answers).toContainEqual({ ok: false, error: { code: 'INTERNAL', message: 'internal' } });
     const after = await mcpLogs(server);
     expect(after.stage).toBe('legacy');
     expect(after.source).toBe('override');
