@@ -40,6 +40,36 @@ export const eventMappingSchema = z.strictObject({
   note: z.string().optional(),
 });
 
+/**
+ * The guard's objectives for one service (src/rollout/guard.ts): while the
+ * service is on `socketio` or in a gradual rollout, each window's
+ * measurements are checked against every objective given; a breach in
+ * `consecutiveWindows` windows in a row rolls it back to its previous stage.
+ * Rates are per second over the window.
+ */
+export const guardSchema = z.strictObject({
+  /** Default true when the block is present (absent: no guard). */
+  enabled: z.boolean().default(true),
+  /** Length of one measurement window, ms. Default 30000. */
+  windowMs: z.number().int().min(100).max(3_600_000).default(30_000),
+  /** Breached windows in a row that trigger the rollback. Default 3. */
+  consecutiveWindows: z.number().int().min(1).max(100).default(3),
+  objectives: z.strictObject({
+    /** Errors (INTERNAL, STORE_UNAVAILABLE) per second, every surface. */
+    maxErrorsPerSecond: z.number().min(0).optional(),
+    /** Catalogued refusals per second, every surface (not the stage's own SERVICE_ON_LEGACY, STAGE_CHANGED, SHUTTING_DOWN). */
+    maxRefusalsPerSecond: z.number().min(0).optional(),
+    /** Connections closed per second, both transports. */
+    maxDisconnectsPerSecond: z.number().min(0).optional(),
+    /** Shadow mismatches per window (a rollout from shadow still compares). */
+    maxShadowMismatches: z.number().int().min(0).optional(),
+    /** 99th percentile of publish → written, ms, both transports (from the latency histogram's buckets). */
+    maxDeliveryLatencyP99Ms: z.number().min(0).optional(),
+  }).refine((o) => Object.values(o).some((v) => v !== undefined), 'a guard needs at least one objective'),
+});
+
+export type GuardPlan = z.infer<typeof guardSchema>;
+
 export const planSchema = z.strictObject({
   $schema: z.string().optional(),
   /**
@@ -81,6 +111,8 @@ export const planSchema = z.strictObject({
   /** Server → client mappings, most specific first. */
   events: z.array(eventMappingSchema).min(1),
   notes: z.array(z.string()).default([]),
+  /** Automatic rollback on a breached objective. Optional: absent, the service has no guard. */
+  guard: guardSchema.optional(),
 });
 
 export type ServicePlan = z.infer<typeof planSchema>;

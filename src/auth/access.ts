@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { Server as SocketIoServer, Socket } from 'socket.io';
-import { SwitchyardError } from '../errors/catalogue.js';
+import { SwitchyardError, type ErrorCode } from '../errors/catalogue.js';
 import { toConnectError, toHttp } from '../errors/surfaces.js';
 import { rejectUpgrade } from '../transport/reject-upgrade.js';
 import { bearerToken, clientToken, DEFAULT_TOKEN_COOKIE } from './credentials.js';
@@ -142,7 +142,7 @@ export class Access {
    * the service is served. The verified subject becomes the client's
    * stickiness id (`auth.clientId`) for gradual rollouts.
    */
-  installSocketIo(io: SocketIoServer): void {
+  installSocketIo(io: SocketIoServer, onRefused?: (namespace: string, code: ErrorCode) => void): void {
     const verify = this.#options.verifyClient;
     if (!verify) return;
     const middleware = (socket: Socket, next: (err?: Error) => void): void => {
@@ -152,7 +152,11 @@ export class Access {
         socket.data = { ...(socket.data as object), identity };
         auth.clientId = identity.subject;
         next();
-      }, (error: unknown) => next(toConnectError(error)));
+      }, (error: unknown) => {
+        const refusal = toConnectError(error);
+        onRefused?.(socket.nsp.name, refusal.data.code as ErrorCode);
+        next(refusal);
+      });
     };
     io.use(middleware);
     io.on('new_namespace', (nsp) => nsp.use(middleware));

@@ -40,6 +40,8 @@ export interface LegacySessionOptions {
   notices?: boolean;
   /** Shadow bookkeeping; comparisons run only while `shadow` is on. */
   shadowRecorder?: ShadowRecorder;
+  /** A room event was written to this client (metrics; `memo` is the publish's, shared by every session it reaches). */
+  onDelivered?: (event: RoomEvent, memo: EncodeMemo) => void;
 }
 
 /** A throwaway client for shadow openings: collects what the handlers emit, joins nothing. */
@@ -247,9 +249,11 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
       // chat history without peers). An opted-in client still gets it, in the
       // Socket.IO shape, so its sequence stays contiguous.
       this.#write(JSON.stringify({ type: 'switchyard_event', event: event.event, payload: event.payload, seq: event.seq }), 'event');
+      this.#options.onDelivered?.(event, memo);
       return;
     }
     for (const frame of frames) this.#write(this.#sequenced(frame, event.seq), 'event');
+    if (frames.length > 0) this.#options.onDelivered?.(event, memo);
   }
 
   /** The last sequence delivered for a room (for the switch and resume logic). */

@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { ServicePlan } from '../adapter/plan-schema.js';
 import type { RoomHub } from '../domain/room-hub.js';
-import { SwitchyardError } from '../errors/catalogue.js';
-import { toAckError, toConnectError } from '../errors/surfaces.js';
+import { SwitchyardError, type ErrorCode } from '../errors/catalogue.js';
+import { toAckError, toConnectError, type AckError } from '../errors/surfaces.js';
 import type { HostedId } from '../registry/contracts.js';
 import type { AckResult, EventClient, EventHandler, ServiceModule } from '../services/service-module.js';
 import { roomName } from '../adapter/room-name.js';
@@ -41,7 +41,7 @@ class SwallowingClient implements EventClient {
  * Join handlers are synchronous, so the history check, the handler's room
  * join and the replay all happen in one tick: no live event can slip between.
  */
-async function joinWithResume(hub: RoomHub, plan: ServicePlan, client: EventClient, handler: EventHandler, payload: unknown): Promise<AckResult> {
+async function joinWithResume(hub: RoomHub, plan: ServicePlan, client: EventClient, handler: EventHandler, payload: unknown, metrics?: Metrics): Promise<AckResult> {
   const fields = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined;
   // `epoch` is the bridge's business; the services' join schemas are strict and never see it.
   const { epoch, ...rest } = fields ?? {};
@@ -53,6 +53,7 @@ async function joinWithResume(hub: RoomHub, plan: ServicePlan, client: EventClie
   if (!room) return stamped(await handler(client, forHandler));
   const replay = await hub.replay(room, since, typeof epoch === 'string' ? epoch : undefined);
   if (!hub.reachesHead(room, since, replay)) {
+    metrics?.resumed(plan.service, 'socketio', false);
     const ack = await handler(client, forHandler);
     return ack.ok ? stamped({ ...ack, resumed: false }) : ack;
   }
@@ -60,7 +61,9 @@ async function joinWithResume(hub: RoomHub, plan: ServicePlan, client: EventClie
   const result = handler(new SwallowingClient(client), forHandler);
   if (result instanceof Promise) throw new Error(`${plan.service}: join handlers must be synchronous for resume`);
   if (!result.ok) return result;
+  metrics?.resumed(plan.service, 'socketio', true);
   for (const event of replay.events) client.emit(event.event, { ...event.payload, seq: event.seq });
+  metrics?.delivered(plan.service, 'socketio', replay.events.length);
   return stamped({ ...result, resumed: true, replayed: replay.events.length });
 }
 
@@ -103,7 +106,7 @@ export interface SocketIoBridgeOptions {
  * broadcast, not once per socket.
  */
 export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<HostedId, Namespace> {
-  const { io, hub, modules, plans, logger } = options;
+  const { io, hub, modules, plans, logger, metrics } = options;
   const namespaces = new Map<HostedId, Namespace>();
 
   for (const [service, module] of modules) {
@@ -116,7 +119,9 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<HostedId, Na
         options.admit?.(service, socket);
         next();
       } catch (error) {
-        next(toConnectError(error));
+        const refusal = toConnectError(error);
+        metrics?.refused(service, 'socketio', refusal.data.code as ErrorCode);
+        next(refusal);
       }
     });
 
@@ -127,6 +132,7 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<HostedId, Na
         options.admit?.(service, socket);
       } catch (error) {
         const refusal = toConnectError(error);
+        metrics?.refused(service, 'socketio', refusal.data.code as ErrorCode);
         socket.emit('switchyard:refused', refusal.data);
         socket.disconnect(true);
         return;
@@ -138,25 +144,31 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<HostedId, Na
         socket.on(event, (...args: unknown[]) => {
           const ack = typeof args.at(-1) === 'function' ? (args.pop() as (result: AckResult) => void) : undefined;
           Promise.resolve()
-            .then(() => (isJoin ? joinWithResume(hub, plan, client, handler, args[0]) : handler(client, args[0])))
+            .then(() => (isJoin ? joinWithResume(hub, plan, client, handler, args[0], metrics) : handler(client, args[0])))
             .catch((error: unknown) => {
               if (!(error instanceof SwitchyardError)) log.error({ err: error, event }, 'handler failed');
               return toAckError(error);
             })
-            .then((result) => ack?.(result));
+            .then((result) => {
+              // Thrown or answered, a failed request is counted by its code.
+              if (!result.ok) metrics?.refused(service, 'socketio', (result as AckError).error.code);
+              ack?.(result);
+            });
         });
       }
       socket.onAny((event: string, ...args: unknown[]) => {
+        metrics?.received(service, 'socketio');
         // Own keys only: `in` would take `toString`, `constructor`… for handlers
         // (inherited from Object.prototype) and never answer their acks.
         if (Object.hasOwn(module.handlers, event)) return;
         const ack = args.at(-1);
+        metrics?.refused(service, 'socketio', 'UNKNOWN_EVENT');
         if (typeof ack === 'function') ack(toAckError(new SwitchyardError('UNKNOWN_EVENT', `${service}: unknown event "${event}"`)));
       });
       log.debug('connected');
-      options.metrics?.socketIoConnections.inc({ service });
+      metrics?.connected(service, 'socketio');
       socket.on('disconnect', (reason) => {
-        options.metrics?.socketIoConnections.dec({ service });
+        metrics?.disconnected(service, 'socketio');
         log.debug({ reason }, 'disconnected');
       });
     });
@@ -171,8 +183,13 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<HostedId, Na
   hub.onBroadcast((service, event) => {
     const nsp = namespaces.get(service);
     if (!nsp) return;
-    if (!recovery && !nsp.adapter.rooms.get(event.room)?.size) return;
+    const members = nsp.adapter.rooms.get(event.room)?.size ?? 0;
+    if (!recovery && members === 0) return;
     nsp.to(event.room).emit(event.event, { ...event.payload, seq: event.seq });
+    if (members === 0 || !metrics) return;
+    // Once per event on this transport: the broadcast wrote it to every member in this call.
+    metrics.delivered(service, 'socketio', members);
+    metrics.observeLatency(service, 'socketio', event, hub.clock());
   });
   return namespaces;
 }

@@ -42,6 +42,12 @@ export interface FlagSource extends EventEmitter {
   /** The stage a client with no identity would get: what the admin API reports. */
   baseStage(service: HostedId): Stage;
   status(): FlagSourceStatus;
+  /**
+   * The gradual rollout in force for `service`: `percent` (1–99) of clients
+   * on `stage`, the others on `baseStage`. Undefined outside a rollout.
+   * Optional: a source without rollouts need not implement it.
+   */
+  rollout?(service: HostedId): { stage: Stage; percent: number } | undefined;
   /** Resolves after the first sync, or after a bounded wait if the backend is down. */
   start(): Promise<void>;
   /** Pull flags now (the admin refresh endpoint; Unleash webhooks call it). */
@@ -53,4 +59,8 @@ export interface FlagSource extends EventEmitter {
 export interface ChangeCause {
   service: HostedId;
   actor: string;
+  /** What the audit trail names as the source, when not the flag source's own (`guard`). */
+  source?: string;
+  /** Why, for the audit trail (the guard's measurements). */
+  details?: Readonly<Record<string, unknown>>;
 }

@@ -53,6 +53,11 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
     return this.inner.status();
   }
 
+  /** None while overridden: an override puts every client on one stage. */
+  rollout(service: HostedId): { stage: Stage; percent: number } | undefined {
+    return this.#overrides.has(service) ? undefined : this.inner.rollout?.(service);
+  }
+
   start(): Promise<void> {
     return this.inner.start();
   }
@@ -70,15 +75,16 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
 
   /**
    * Serves `service` on `stage` for every client until cleared. `actor`
-   * (the admin token's name) goes with the `'changed'` event into the audit trail.
+   * (the admin token's name) goes with the `'changed'` event into the audit
+   * trail, and so does `why` (a source other than `override`, and details).
    * @throws {RangeError} for an unknown service or stage (admin input is checked here too).
    */
-  setOverride(service: HostedId, stage: Stage, actor = 'override'): void {
+  setOverride(service: HostedId, stage: Stage, actor = 'override', why: Pick<ChangeCause, 'source' | 'details'> = {}): void {
     if (!this.#services.has(service)) throw new RangeError(`unknown service: ${String(service)}`);
     if (!isStage(stage)) throw new RangeError(`unknown stage: ${String(stage)}`);
     if (this.#overrides.get(service) === stage) return;
     this.#overrides.set(service, stage);
-    this.emit('changed', { service, actor } satisfies ChangeCause);
+    this.emit('changed', { service, actor, ...why } satisfies ChangeCause);
   }
 
   /** Hands `service` back to the inner source. No-op (no event) without an override. */

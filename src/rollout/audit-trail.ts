@@ -8,7 +8,7 @@ export interface AuditEntry {
   service: HostedId;
   from: Stage;
   to: Stage;
-  /** What caused it: `override` (admin API), `file`, `unleash` or `plan`. */
+  /** What caused it: `override` (admin API), `guard` (automatic rollback), `file`, `unleash` or `plan`. */
   source: string;
   /** Free text: who or what (admin token label, file path, Unleash refresh). */
   detail?: string;
@@ -18,6 +18,8 @@ export interface AuditEntry {
    * `unleash`, `plan`).
    */
   actor: string;
+  /** Structured reasons, when the cause gave some (the guard's measurements and objectives). */
+  details?: Readonly<Record<string, unknown>>;
 }
 
 /** A bounded, in-memory audit trail; every entry is also logged by the caller. */

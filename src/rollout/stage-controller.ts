@@ -4,8 +4,10 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import type { LegacyMode, LegacySession } from '../bridge/legacy-session.js';
 import type { Clock } from '../domain/clock.js';
 import { SwitchyardError } from '../errors/catalogue.js';
-import type { ChangeCause, FlagContext, FlagSource } from '../flags/flag-source.js';
-import type { Stage } from '../flags/stage.js';
+import type { ChangeCause, FlagContext, FlagSource, FlagSourceStatus } from '../flags/flag-source.js';
+import { STAGES, type Stage } from '../flags/stage.js';
+import { OverrideFlagSource } from '../flags/override-flag-source.js';
+import type { StageView } from '../server/metrics.js';
 import type { HostedId } from '../registry/contracts.js';
 import { AuditTrail } from './audit-trail.js';
 import { ShadowRecorder } from './shadow-recorder.js';
@@ -38,10 +40,10 @@ export interface StageControllerOptions {
   clock: Clock;
   logger: Logger;
   socketIoPath: string;
-  /** Record one stage change in metrics. */
-  onStageChange?: (service: HostedId, to: Stage) => void;
   /** Shadow result in metrics. */
   onShadowResult?: (service: HostedId, match: boolean) => void;
+  /** A service's stage changed and its open connections were switched: flag change → last connection switched, in seconds. */
+  onSwitch?: (service: HostedId, direction: 'cutover' | 'rollback', seconds: number) => void;
 }
 
 /** How long the last re-evaluation took, for the switch-time benchmark and the admin API. */
@@ -58,7 +60,7 @@ export interface SwitchReport {
  * connection whenever the flag source changes. The audit trail records every
  * change of a service's base stage, whatever its source.
  */
-export class StageController {
+export class StageController implements StageView {
   readonly audit = new AuditTrail();
   readonly shadow: ShadowRecorder;
   readonly #options: StageControllerOptions;
@@ -67,6 +69,7 @@ export class StageController {
   #legacySessions: () => Iterable<LegacySession> = () => [];
   #namespaces: ReadonlyMap<HostedId, Namespace> = new Map();
   #lastSwitch: SwitchReport | undefined;
+  readonly #startedAt = Date.now();
   readonly #onChanged = (cause?: ChangeCause): void => {
     this.reevaluate(cause);
   };
@@ -103,6 +106,29 @@ export class StageController {
     return this.#base.get(service) ?? this.#options.flags.baseStage(service);
   }
 
+  /** The service's current (base) stage, for the stage gauges. */
+  stage(service: HostedId): Stage {
+    return this.baseStage(service);
+  }
+
+  /** The gradual rollout of a service, if one is in force (an override ends it for every client). */
+  rollout(service: HostedId): { stage: Stage; percent: number } | undefined {
+    return this.#options.flags.rollout?.(service);
+  }
+
+  rolloutPercent(service: HostedId): number {
+    return this.rollout(service)?.percent ?? 100;
+  }
+
+  /** The flag source's health, and the override layer's (always up: it lives in memory). */
+  flagSources(): Array<{ source: string; status: FlagSourceStatus }> {
+    const flags = this.#options.flags;
+    const status = flags.status();
+    const sources: Array<{ source: string; status: FlagSourceStatus }> = [{ source: status.kind, status }];
+    if (flags instanceof OverrideFlagSource) sources.push({ source: 'override', status: { kind: status.kind, healthy: true, lastSyncAt: this.#startedAt } });
+    return sources;
+  }
+
   lastChange(service: HostedId): string | undefined {
     return this.#lastChange.get(service);
   }
@@ -127,6 +153,8 @@ export class StageController {
   reevaluate(cause?: ChangeCause): SwitchReport {
     const started = performance.now();
     const { plans, logger, flags } = this.#options;
+    // Services whose stage moved, and when their last connection was switched (for the switch duration).
+    const moved = new Map<HostedId, { direction: 'cutover' | 'rollback'; lastAt: number }>();
     for (const service of plans.keys()) {
       const from = this.#base.get(service)!;
       const to = flags.baseStage(service);
@@ -134,15 +162,21 @@ export class StageController {
       this.#base.set(service, to);
       const at = new Date(this.#options.clock()).toISOString();
       this.#lastChange.set(service, at);
-      const source = 'sourceOf' in flags && typeof flags.sourceOf === 'function' ? String(flags.sourceOf(service)) : flags.kind;
-      const actor = cause?.service === service ? cause.actor : flags.kind;
-      this.audit.add({ at, service, from, to, source, actor });
-      logger.info({ service, from, to, source, actor }, 'stage changed');
-      this.#options.onStageChange?.(service, to);
+      const own = cause?.service === service ? cause : undefined;
+      const source = own?.source ?? ('sourceOf' in flags && typeof flags.sourceOf === 'function' ? String(flags.sourceOf(service)) : flags.kind);
+      const actor = own?.actor ?? flags.kind;
+      this.audit.add({ at, service, from, to, source, actor, ...(own?.details ? { details: own.details } : {}) });
+      logger.info({ service, from, to, source, actor, details: own?.details }, 'stage changed');
+      moved.set(service, { direction: STAGES.indexOf(to) > STAGES.indexOf(from) ? 'cutover' : 'rollback', lastAt: started });
     }
 
     let legacySwitched = 0;
-    for (const session of this.#legacySessions()) if (this.reconcile(session)) legacySwitched++;
+    for (const session of this.#legacySessions()) {
+      if (!this.reconcile(session)) continue;
+      legacySwitched++;
+      const entry = moved.get(session.service);
+      if (entry) entry.lastAt = performance.now();
+    }
 
     let socketIoDisconnected = 0;
     for (const [service, namespace] of this.#namespaces) {
@@ -153,8 +187,11 @@ export class StageController {
         socket.emit('switchyard:stage', { code: notice.code, message: notice.message, ...notice.details });
         socket.disconnect(true);
         socketIoDisconnected++;
+        const entry = moved.get(service);
+        if (entry) entry.lastAt = performance.now();
       }
     }
+    for (const [service, { direction, lastAt }] of moved) this.#options.onSwitch?.(service, direction, (lastAt - started) / 1000);
     this.#lastSwitch = { at: this.#options.clock(), durationMs: performance.now() - started, legacySwitched, socketIoDisconnected };
     return this.#lastSwitch;
   }

@@ -6,6 +6,7 @@ import { SwitchyardError } from '../errors/catalogue.js';
 import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import { STAGES } from '../flags/stage.js';
 import type { StageController } from '../rollout/stage-controller.js';
+import type { Guard } from '../rollout/guard.js';
 import type { HostedId } from '../registry/contracts.js';
 import { parseInput } from '../services/validate.js';
 import type { AdminState } from './admin-auth.js';
@@ -14,6 +15,8 @@ export interface AdminRoutesOptions {
   stages: StageController;
   plans: ReadonlyMap<HostedId, ServicePlan>;
   logger: Logger;
+  /** The automatic rollback, shown per service. */
+  guard?: Guard;
 }
 
 const stageBody = z.strictObject({ stage: z.enum(STAGES) });
@@ -57,6 +60,7 @@ export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
       flag: plan.flag, priority: plan.priority, phase: plan.phase,
       legacyPath: plan.legacy.path, namespace: plan.socketio.namespace,
       connections: stages.connections(service),
+      guard: options.guard?.status(service) ?? { enabled: false },
     };
   };
 

@@ -21,6 +21,8 @@ import { storageLimitsFromEnv, type StorageLimits } from '../services/storage-li
 import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
 import type { FlagSource } from '../flags/flag-source.js';
 import { StageController } from '../rollout/stage-controller.js';
+import { Guard } from '../rollout/guard.js';
+import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import { adminRoutes } from './admin-routes.js';
 import { consoleRoutes } from './console-page.js';
 import { discoveryRoutes } from './discovery-routes.js';
@@ -31,6 +33,7 @@ import { LegacyDoor } from './legacy-door.js';
 import { Metrics } from './metrics.js';
 import { createFlowControl } from './flow-control.js';
 import { refuseUpgrade } from '../transport/reject-upgrade.js';
+import { toSwitchyardError } from '../errors/surfaces.js';
 import { Access } from '../auth/access.js';
 import type { ClientVerifier } from '../auth/verifier.js';
 import { adminTokenSet } from './admin-auth.js';
@@ -134,6 +137,8 @@ export interface Switchyard {
   readonly ready: boolean;
   /** Graceful stop: no new connections, legacy sockets closed with 1001, Socket.IO clients disconnected. */
   close(): Promise<void>;
+  /** Automatic rollback (src/rollout/guard.ts), when stages are enforced through an override layer. */
+  readonly guard: Guard | undefined;
 }
 
 /** Build a Switchyard (plans loaded and validated; not yet listening). */
@@ -149,7 +154,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   // Domains read time through the hub, so it can hold one instant for shadow comparisons.
   const storage: StorageLimits = { ...storageLimitsFromEnv(process.env), ...options.storage };
   const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage, extraServices });
-  const metrics = new Metrics(hub);
+  const metrics = new Metrics(hub, [...plans.keys()], (service) => plans.get(service)!.stage);
   const flow = createFlowControl({ limits, trustedProxies: options.trustedProxies, metrics, logger });
   const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
   // Legacy-only endpoints (e.g. /api/projects/stream): always legacy-served, never staged.
@@ -171,14 +176,17 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   });
   io.bind(engine);
   // Before the bridge: its stage check must see authenticated clients only.
-  access.installSocketIo(io);
+  const serviceOfNamespace = new Map([...plans.values()].map((plan) => [plan.socketio.namespace, plan.service]));
+  access.installSocketIo(io, (namespace, code) => metrics.refused(serviceOfNamespace.get(namespace), 'socketio', code));
   const stages = options.flags
     ? new StageController({
       flags: options.flags, plans, clock, logger, socketIoPath,
-      onStageChange: (service, to) => metrics.stageChanges.inc({ service, to }),
       onShadowResult: (service, match) => metrics.shadowComparisons.inc({ service, result: match ? 'match' : 'mismatch' }),
+      onSwitch: (service, direction, seconds) => metrics.switchDuration.observe({ service, direction }, seconds),
     })
     : undefined;
+  if (stages) metrics.watchStages(stages);
+  const guard = createGuard(plans, stages, metrics, logger);
   const admit: AdmitSocket | undefined = stages ? (service, socket) => stages.admitSocket(service, socket) : options.admitSocket;
   const namespaces = bridgeSocketIo({ io, hub, modules, plans, logger, admit, metrics });
   watchSocketIoRooms(io, plans, hub);
@@ -187,7 +195,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     heartbeatIntervals: options.heartbeatIntervals, livenessIntervalMs: options.livenessIntervalMs,
   });
   stages?.bind(() => door.sessions(), namespaces);
-  flow.guardSocketIo(engine, namespaces.values());
+  flow.guardSocketIo(engine, namespaces);
 
   let listening = false;
   let closing = false;
@@ -200,7 +208,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     flagStatus: () => stages?.flags.status(),
     extend: (router) => {
       discoveryRoutes(router, { plans, stages, socketIoPath });
-      if (stages) adminRoutes(router, { stages, plans, logger });
+      if (stages) adminRoutes(router, { stages, plans, logger, guard });
       consoleRoutes(router);
     },
   });
@@ -236,19 +244,29 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   });
 
   function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (closing) return refuseUpgrade(socket, new SwitchyardError('SHUTTING_DOWN', 'server is shutting down'));
+    // Every refusal here is counted on the legacy surface, under the service when the path names one.
+    const refuse = (service: HostedId | undefined, error: SwitchyardError, headers?: Readonly<Record<string, string>>): void => {
+      metrics.refused(service, 'legacy', error.code);
+      refuseUpgrade(socket, error, headers);
+    };
+    if (closing) return refuse(undefined, new SwitchyardError('SHUTTING_DOWN', 'server is shutting down'));
     const parsed = parseRequestTarget(req.url);
-    if (!parsed.ok) return refuseUpgrade(socket, new SwitchyardError('MALFORMED_REQUEST', parsed.reason));
+    if (!parsed.ok) return refuse(undefined, new SwitchyardError('MALFORMED_REQUEST', parsed.reason));
     const { url } = parsed.target;
-    if (url.pathname.startsWith(socketIoPath)) return access.admitUpgradeOrigin(req, socket) ? engine.handleUpgrade(req, socket, head) : undefined;
+    if (url.pathname.startsWith(socketIoPath)) {
+      if (access.admitUpgradeOrigin(req, socket)) return engine.handleUpgrade(req, socket, head);
+      // Before any namespace is named: no service to count it under.
+      return metrics.refused(undefined, 'socketio', 'FORBIDDEN_ORIGIN');
+    }
     const extra = matchExtraRoute(extraRoutes, url);
     const found = extra ? undefined : matchLegacyRoute(routes, url);
-    if (!extra && !found) return refuseUpgrade(socket, new SwitchyardError('NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`));
+    if (!extra && !found) return refuse(undefined, new SwitchyardError('NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`));
+    const service = extra ? extra.extra.route.service : found!.route.service;
     const refusal = checkHandshake(req);
-    if (refusal) return refuseUpgrade(socket, refusal.error, refusal.headers);
-    if (!flow.admitUpgrade(req, socket)) return;
+    if (refusal) return refuse(service, refusal.error, refusal.headers);
+    if (!flow.admitUpgrade(req, socket)) return metrics.refused(service, 'legacy', 'TOO_MANY_CONNECTIONS');
     void access.admitUpgrade(req, url, socket).then((verified) => {
-      if (verified === null) return;
+      if (verified === null) return metrics.refused(service, 'legacy', access.originAllowed(req) ? 'UNAUTHORIZED' : 'FORBIDDEN_ORIGIN');
       if (extra) return door.openExtra(extra.extra, extra.params, req, url, socket, head, verified);
       return door.open(found!.route, found!.params, req, url, socket, head, verified);
     }).catch((error: unknown) => upgradeFailed(error, req, socket));
@@ -256,12 +274,13 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
 
   function upgradeFailed(error: unknown, req: IncomingMessage, socket: Duplex): void {
     logger.error({ err: error, url: req.url }, 'legacy upgrade failed');
+    metrics.refused(undefined, 'legacy', toSwitchyardError(error).code);
     refuseUpgrade(socket, error);
   }
 
   let address: AddressInfo | undefined;
   const switchyard: Switchyard = {
-    httpServer, io, hub, plans, modules, logger, metrics, stages,
+    httpServer, io, hub, plans, modules, logger, metrics, stages, guard,
     legacySessions: () => door.sessions(),
     get url() {
       if (!address) throw new Error('not listening');
@@ -286,6 +305,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     async close() {
       if (closing) return;
       closing = true;
+      // First: the connections closing now are the shutdown, not a fault to roll back.
+      guard?.close();
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       door.close();
       io.disconnectSockets(true);
@@ -305,6 +326,17 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     },
   };
   return switchyard;
+}
+
+/** The guard watches the services whose plans have a `guard` block; it needs the override layer to roll back through. */
+function createGuard(plans: ReadonlyMap<HostedId, ServicePlan>, stages: StageController | undefined, metrics: Metrics, logger: Logger): Guard | undefined {
+  const guarded = [...plans.values()].filter((plan) => plan.guard?.enabled).map((plan) => plan.service);
+  if (guarded.length === 0) return undefined;
+  if (!stages || !(stages.flags instanceof OverrideFlagSource)) {
+    logger.warn({ services: guarded }, 'guard configured but stages are not enforced through overrides: no automatic rollback');
+    return undefined;
+  }
+  return new Guard({ plans, stages, overrides: stages.flags, metrics, logger });
 }
 
 /**

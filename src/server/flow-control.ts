@@ -10,6 +10,7 @@ import type { Limits } from '../transport/limits.js';
 import { ProducerRateLimiter } from '../transport/producer-rate-limit.js';
 import { guardSocketIo } from '../transport/socketio-guards.js';
 import type { Metrics } from './metrics.js';
+import type { HostedId } from '../registry/contracts.js';
 import { rejectUpgrade } from '../transport/reject-upgrade.js';
 
 export interface FlowControlOptions {
@@ -28,7 +29,7 @@ export interface FlowControl {
   /** Count a legacy upgrade against its address; false when refused (429 TOO_MANY_CONNECTIONS already sent). */
   admitUpgrade(req: IncomingMessage, socket: Duplex): boolean;
   /** Install the Socket.IO side's limits. */
-  guardSocketIo(engine: EngineServer, namespaces: Iterable<Namespace>): void;
+  guardSocketIo(engine: EngineServer, namespaces: ReadonlyMap<HostedId, Namespace>): void;
 }
 
 export function createFlowControl(options: FlowControlOptions): FlowControl {
@@ -51,8 +52,11 @@ export function createFlowControl(options: FlowControlOptions): FlowControl {
       return false;
     },
     guardSocketIo(engine, namespaces) {
+      // The metrics' service label is the service id, not the namespace.
+      const serviceOfNamespace = new Map([...namespaces].map(([service, nsp]) => [nsp.name, service]));
       guardSocketIo({
-        engine, namespaces, limits, connections, addressOf,
+        engine, namespaces: namespaces.values(),
+        limits, connections, addressOf,
         events: {
           onTooManyConnections: (address) => tooMany(address, 'socketio'),
           onRateLimited: (_socket, closed) => {
@@ -60,7 +64,11 @@ export function createFlowControl(options: FlowControlOptions): FlowControl {
             if (closed) logger.warn({ clientId: _socket.id, namespace: _socket.nsp.name }, 'Socket.IO client disconnected for flooding');
           },
           onSlowConsumer: (socket, queuedBytes) => {
-            metrics.slowConsumers.inc({ service: socket.nsp.name, transport: 'socketio' });
+            const service = serviceOfNamespace.get(socket.nsp.name);
+            if (service) {
+              metrics.slowConsumers.inc({ service, transport: 'socketio' });
+              metrics.refused(service, 'socketio', 'SLOW_CONSUMER');
+            }
             logger.warn({ clientId: socket.id, namespace: socket.nsp.name, queuedBytes }, 'closing slow Socket.IO consumer');
           },
         },

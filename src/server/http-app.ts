@@ -69,6 +69,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
         : status !== undefined && status >= 400 && status < 500 ? new SwitchyardError('INVALID_PAYLOAD', 'body is not valid JSON')
         : error;
       const { status: httpStatus, body } = toHttp(mapped);
+      options.metrics.refused(serviceOfPath(ctx.path), 'rest', body.error.code);
       ctx.status = httpStatus;
       ctx.body = body;
       if (httpStatus >= 500) ctx.app.emit('error', error, ctx);
@@ -111,7 +112,17 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     ctx.type = options.metrics.registry.contentType;
     ctx.body = await options.metrics.registry.metrics();
   });
-  for (const module of options.modules.values()) module.routes(router);
+  // Which service a path belongs to, for the refusal and error metrics: the routes each module added.
+  const serviceRoutes: Array<{ service: HostedId; layers: Router['stack'] }> = [];
+  for (const [service, module] of options.modules) {
+    const before = router.stack.length;
+    module.routes(router);
+    serviceRoutes.push({ service, layers: router.stack.slice(before) });
+  }
+  // Only on the error path: a scan of the service routes, never per successful request.
+  function serviceOfPath(path: string): HostedId | undefined {
+    return serviceRoutes.find(({ layers }) => layers.some((layer) => layer.match(path)))?.service;
+  }
   options.extend?.(router);
 
   app.use(router.routes());

@@ -22,6 +22,9 @@ import type { ExtraLegacyRoute } from './extra-legacy-routes.js';
 import { legacyClientIdentity, type LegacyRoute } from './legacy-routes.js';
 import type { Metrics } from './metrics.js';
 
+/** Marks a publish's encode memo once its legacy delivery latency is observed (a key no encoding uses). */
+const LATENCY_MEASURED = '\0latency';
+
 export interface LegacyDoorOptions {
   plans: ReadonlyMap<HostedId, ServicePlan>;
   modules: ReadonlyMap<HostedId, ServiceModule>;
@@ -82,6 +85,13 @@ export class LegacyDoor {
       sequenced: url.searchParams.get('switchyard_seq') === '1',
       notices: url.searchParams.get('switchyard_notify') === '1',
       shadowRecorder: stages?.shadow,
+      onDelivered: (event, memo) => {
+        metrics.delivered(service, 'legacy');
+        // Once per event on this transport: the first session the publish reaches measures it for all.
+        if (memo.has(LATENCY_MEASURED)) return;
+        memo.set(LATENCY_MEASURED, []);
+        metrics.observeLatency(service, 'legacy', event, hub.clock());
+      },
     });
     if (stages && decided === 'legacy') session.switchMode('legacy', stages.stageFor(service, identity) === 'shadow');
 
@@ -91,6 +101,7 @@ export class LegacyDoor {
         const retired = new SwitchyardError('SERVICE_RETIRED', `${service} moved to Socket.IO`);
         ws.send(JSON.stringify({ type: 'error', code: retired.code, message: retired.message, namespace: plan.socketio.namespace, path: socketIoPath }));
         const { code, reason } = toClose(retired);
+        metrics.refused(service, 'legacy', retired.code);
         ws.close(code, reason);
       });
     }
@@ -108,6 +119,7 @@ export class LegacyDoor {
     // replay (or snapshot) and the live events that follow are contiguous.
     const headSeq = room ? hub.head(room) : 0;
     const resumable = replay !== undefined && room !== undefined && hub.reachesHead(room, since, replay);
+    if (replay !== undefined) metrics.resumed(service, 'legacy', resumable);
     if (resumable && room) {
       session.resume(room, since, replay.events);
       session.notifyResume(true, headSeq, hub.epoch(room));
@@ -180,6 +192,7 @@ export class LegacyDoor {
     const legacySocket = new LegacySocket(ws, limits, {
       onText: (text) => {
         // A throw here would escape ws's 'message' listener and end the process.
+        metrics.received(service, 'legacy');
         try {
           session.receive(text);
         } catch (error) {
@@ -188,6 +201,7 @@ export class LegacyDoor {
       },
       onSlowConsumer: (buffered) => {
         metrics.slowConsumers.inc({ service, transport: 'legacy' });
+        metrics.refused(service, 'legacy', 'SLOW_CONSUMER');
         session.logger.warn({ buffered }, 'closing slow legacy consumer');
       },
       onRateLimited: (closed) => {
@@ -199,7 +213,7 @@ export class LegacyDoor {
         this.#sessions.delete(session);
         if (heartbeatMs !== undefined) this.#sweep.remove(heartbeatMs, session);
         this.#sweep.remove(livenessMs, liveness);
-        metrics.legacyConnections.dec({ service });
+        metrics.disconnected(service, 'legacy');
         session.logger.debug({ code }, 'legacy socket closed');
       },
     });
@@ -208,7 +222,7 @@ export class LegacyDoor {
       this.#sessions.add(session);
       stages?.reconcile(session);
     }
-    metrics.legacyConnections.inc({ service });
+    metrics.connected(service, 'legacy');
     session.attach(legacySocket);
     if (heartbeatMs !== undefined) this.#sweep.add(heartbeatMs, session);
     this.#sweep.add(livenessMs, liveness);

@@ -55,7 +55,7 @@ describe('one port, one upgrade listener', () => {
     expect(await api(server.url, 'GET', '/ready')).toMatchObject({ status: 200, body: { ready: true, plans: 1 } });
     const metrics = await api(server.url, 'GET', '/metrics');
     expect(metrics.status).toBe(200);
-    expect(String(metrics.body)).toContain('switchyard_legacy_connections');
+    expect(String(metrics.body)).toContain('switchyard_connections{');
     expect(await api(server.url, 'GET', '/api/nope')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
     const page = await fetch(`${server.url}/console`);
     expect(page.headers.get('content-type')).toContain('text/html');
