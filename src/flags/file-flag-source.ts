@@ -136,6 +136,11 @@ export class FileFlagSource extends EventEmitter implements FlagSource {
     return { ...this.#status };
   }
 
+  rollout(service: ServiceId): { stage: Stage; percent: number } | undefined {
+    const rollout = this.#entries[service].rollout;
+    return rollout ? { ...rollout } : undefined;
+  }
+
   /** Reads the file once and starts watching it. Never rejects. */
   start(): Promise<void> {
     this.#started ??= this.refresh().then(() => this.#watch());

@@ -47,6 +47,12 @@ export interface FlagSource extends EventEmitter {
   /** Pull flags now (the admin refresh endpoint; Unleash webhooks call it). */
   refresh(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The gradual rollout in force for `service`, if any: the stage a sticky
+   * `percent` of clients get instead of `baseStage` (the console shows
+   * "shadow + 25% socketio"). Absent on sources without rollouts.
+   */
+  rollout?(service: ServiceId): { stage: Stage; percent: number } | undefined;
 }
 
 /** Who moved a stage, when a `'changed'` event knows (the admin API's token name); else the source's kind is the actor. */

@@ -49,6 +49,11 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
     return this.inner.status();
   }
 
+  /** None while overridden: an override serves every client one stage. */
+  rollout(service: ServiceId): { stage: Stage; percent: number } | undefined {
+    return this.#overrides.has(service) ? undefined : this.inner.rollout?.(service);
+  }
+
   start(): Promise<void> {
     return this.inner.start();
   }

@@ -30,6 +30,9 @@ import { compileExtraRoutes, matchExtraRoute } from './extra-legacy-routes.js';
 import { LegacyDoor } from './legacy-door.js';
 import { Metrics } from './metrics.js';
 import { createFlowControl } from './flow-control.js';
+import { ConsoleFeed } from './console-feed.js';
+import { ConsoleMetrics } from './console-metrics.js';
+import { consoleStreamRoute } from './console-stream.js';
 import { refuseUpgrade } from '../transport/reject-upgrade.js';
 import { Access } from '../auth/access.js';
 import type { ClientVerifier } from '../auth/verifier.js';
@@ -180,6 +183,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   });
   stages?.bind(() => door.sessions(), namespaces);
   flow.guardSocketIo(engine, namespaces.values());
+  // The console's one sampler, shared by every viewer.
+  const consoleFeed = stages
+    ? new ConsoleFeed({ stages, plans, legacySessions: () => door.sessions(), metrics: new ConsoleMetrics(metrics.registry) })
+    : undefined;
 
   let listening = false;
   let closing = false;
@@ -194,6 +201,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       discoveryRoutes(router, { plans, stages, socketIoPath });
       if (stages) adminRoutes(router, { stages, plans, logger });
       consoleRoutes(router);
+      if (consoleFeed) consoleStreamRoute(router, { feed: consoleFeed });
     },
   });
   const koaHandler = httpApp.callback();
@@ -283,6 +291,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       io.disconnectSockets(true);
       for (const module of modules.values()) module.close?.();
       stages?.close();
+      consoleFeed?.close();
       engine.close();
       await io.close().catch(() => {});
       // Sockets that do not finish the close handshake in time are cut.
