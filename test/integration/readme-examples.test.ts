@@ -13,11 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT as ROOT, startCli } from '../support/cli-server.js';
 import { codeBlocks, withCorrections, type CodeBlock } from '../support/markdown-blocks.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /**
  * Corrected example blocks, by section, until they are pasted into README.md.
  * Once they are, set this to undefined and delete the file.
@@ -29,28 +28,6 @@ async function examples(): Promise<CodeBlock[]> {
   const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
   const blocks = CORRECTIONS === undefined ? codeBlocks(readme) : withCorrections(readme, await readFile(join(ROOT, CORRECTIONS), 'utf8'));
   return blocks.filter((b) => b.run && (b.lang === 'sh' || b.lang === 'bash'));
-}
-
-/** `src/cli.ts --demo --port 0` in `cwd`; resolves with its port once it logs that it listens. */
-function startCli(cwd: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; log: string[] }> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli.ts'), '--demo', '--port', '0'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`switchyard did not start within 30 s:\n${log.join('')}`)), 30_000);
-    child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      log.push(chunk.toString());
-      const port = /"port":(\d+).*Switchyard listening/.exec(chunk.toString())?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(port), log });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`switchyard exited with ${code}:\n${log.join('')}`));
-    });
-  });
 }
 
 /** One bash for every block (variables carry over, as in a reader's terminal); its own process group, ended afterwards. */
@@ -84,7 +61,7 @@ describe('README examples', () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-readme-'));
     const { PORT: _port, SWITCHYARD_FLAGS_FILE: _flags, UNLEASH_URL: _unleash, SWITCHYARD_ADMIN_TOKENS: _tokens, ...inherited } = process.env;
     // What the README has the reader do before these examples: export the admin token, run from the checkout (so `require('ws')` resolves).
-    env = { ...inherited, SWITCHYARD_ADMIN_TOKEN: token, LOG_LEVEL: 'info', NODE_PATH: join(ROOT, 'node_modules') };
+    env = { ...inherited, SWITCHYARD_ADMIN_TOKEN: token, NODE_PATH: join(ROOT, 'node_modules') };
     server = await startCli(dir, env);
   }, 40_000);
   afterAll(async () => {
