@@ -102,6 +102,11 @@ export class ConsoleFeed {
     return this.#latest;
   }
 
+  /** How many are subscribed (the stream's viewers). */
+  get subscribers(): number {
+    return this.#listeners.size;
+  }
+
   history(): HistoryPoint[] {
     return [...this.#history];
   }

@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { AdminState } from './admin-auth.js';
@@ -23,36 +23,41 @@ export function consoleStreamRoute(router: Router, options: ConsoleStreamOptions
   const { feed } = options;
   const maxViewers = options.maxViewers ?? 16;
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
-  const viewers = new Set<PassThrough>();
+  const viewers = new Set<ServerResponse>();
 
   router.get('/api/admin/console/stream', async (ctx) => {
     if (viewers.size >= maxViewers) throw new SwitchyardError('TOO_MANY_CONNECTIONS', `the console has ${maxViewers} viewers already`);
     const state = ctx.state as AdminState;
-    const stream = new PassThrough();
-    viewers.add(stream);
+    // The response is written here, not by Koa: a viewer that goes away is the normal end of this answer, not an
+    // error for the log, and what it has not read is counted where it piles up (the response's own buffer).
+    const res = ctx.res;
+    viewers.add(res);
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      unsubscribe();
+      viewers.delete(res);
+    };
     const send = (event: string, data: unknown): void => {
-      // A viewer that does not read is dropped rather than buffered without bound.
-      if (stream.readableLength + ctx.res.writableLength > maxBuffered) {
-        stream.end();
+      if (left) return;
+      // Past the bound a viewer is cut (its page reconnects and starts afresh), not buffered for.
+      if (res.writableLength > maxBuffered) {
+        leave();
+        res.destroy();
         return;
       }
-      stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     const unsubscribe = feed.subscribe((snapshot) => send('snapshot', snapshot));
-    const leave = (): void => {
-      unsubscribe();
-      viewers.delete(stream);
-      stream.end();
-    };
-    ctx.req.once('close', leave);
-    stream.once('close', leave);
+    res.once('close', leave);
 
     ctx.req.socket.setTimeout(0);
+    ctx.respond = false;
     ctx.status = 200;
-    ctx.type = 'text/event-stream';
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Accel-Buffering', 'no');
-    ctx.body = stream;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' });
     send('hello', { actor: state.adminActor ?? null, history: feed.history(), audit: feed.audit() });
     send('snapshot', feed.latest ?? await feed.sample());
   });

@@ -6,11 +6,17 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PLAN_DIR } from '../../../src/adapter/plan-loader.js';
-import type { ConsoleSnapshot, ServiceLive } from '../../../src/server/console-feed.js';
+import { ConsoleFeed, type ConsoleSnapshot, type ServiceLive } from '../../../src/server/console-feed.js';
+import { ConsoleMetrics } from '../../../src/server/console-metrics.js';
+import { consoleStreamRoute } from '../../../src/server/console-stream.js';
 import { ADMIN_TOKEN, adminHeaders, overridableFlags } from '../../support/flags.js';
-import { api, startServer, type TestServer } from '../../support/harness.js';
+import { api, startServer, until, type TestServer } from '../../support/harness.js';
 
 /** An open console stream: the events read so far, and a way to wait for the next one that matches. */
 class StreamReader {
@@ -132,5 +138,35 @@ describe('console stream', () => {
     await api(server.url, 'PUT', '/api/admin/stages/crawl-progress', { stage: 'shadow' }, adminHeaders);
     const back = crawl(await reader.next<ConsoleSnapshot>('snapshot', (s) => crawl(s).stage === 'shadow'));
     expect(back.shadow).toEqual({ matches: 0, mismatches: 0, consistency: null, samples: [] });
+  });
+
+  it('cuts a viewer that stops reading once its unread bytes pass the bound, instead of buffering for it', { timeout: 40_000 }, async () => {
+    server = await startServer({ flags: overridableFlags('legacy'), adminToken: ADMIN_TOKEN });
+    // The same route on its own app, with a fast sampler and a small bound, so the test need not wait minutes.
+    const feed = new ConsoleFeed({
+      stages: server.sy.stages!, plans: server.sy.plans, legacySessions: () => server.sy.legacySessions(),
+      metrics: new ConsoleMetrics(server.sy.metrics.registry), tickMs: 2,
+    });
+    const router = new Router();
+    consoleStreamRoute(router, { feed, maxBufferedBytes: 64 * 1024 });
+    const app = new Koa().use(router.routes());
+    const http = app.listen(0, '127.0.0.1');
+    try {
+      await new Promise((resolve) => http.once('listening', resolve));
+      const socket = connect((http.address() as AddressInfo).port, '127.0.0.1');
+      socket.pause();
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.on('error', () => {});
+      socket.write('GET /api/admin/console/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await until(() => feed.subscribers === 1, 5000, 'the viewer subscribed');
+      // It never reads: the kernel's buffers fill, then the stream's, then the viewer is cut.
+      await until(() => feed.subscribers === 0, 30_000, 'the slow viewer dropped');
+      socket.resume();
+      await closed;
+    } finally {
+      feed.close();
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
   });
 });
