@@ -154,8 +154,10 @@ function frameCell(mine,other){
   if(mine===undefined){pre.append(el('em',null,'(no frame)'));td.className='d';return td;}
   if(mine===other){pre.textContent=mine;return td;}
   td.className='d';
+  // Mark what lies between the common start and the common end of the two frames.
   let i=0;const o=other||'';while(i<mine.length&&i<o.length&&mine[i]===o[i])i++;
-  pre.append(mine.slice(0,i),el('mark',null,mine.slice(i)));
+  let j=0;while(j<mine.length-i&&j<o.length-i&&mine[mine.length-1-j]===o[o.length-1-j])j++;
+  pre.append(mine.slice(0,i),el('mark',null,mine.slice(i,mine.length-j)),mine.slice(mine.length-j));
   return td;
 }
 

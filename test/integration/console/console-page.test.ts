@@ -5,16 +5,17 @@
  * A screenshot is kept in test/artifacts/console.png.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PLAN_DIR } from '../../../src/adapter/plan-loader.js';
 import { FileFlagSource } from '../../../src/flags/file-flag-source.js';
 import { OverrideFlagSource } from '../../../src/flags/override-flag-source.js';
 import type { Stage } from '../../../src/flags/stage.js';
 import { SERVICE_IDS, type ServiceId } from '../../../src/registry/contracts.js';
-import { ADMIN_TOKEN } from '../../support/flags.js';
+import { ADMIN_TOKEN, overridableFlags } from '../../support/flags.js';
 import { api, startServer, type TestServer } from '../../support/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -135,5 +136,50 @@ describe.skipIf(!haveChromium && !required)(haveChromium || required ? 'console 
     await page.screenshot({ path: 'test/artifacts/console.png', fullPage: true });
     expect(existsSync('test/artifacts/console.png')).toBe(true);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveChromium && !required)(haveChromium || required ? 'console shadow diff in Chromium' : `console shadow diff in Chromium (${reason})`, () => {
+  let server: TestServer;
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-console-diff-'));
+    await cp(DEFAULT_PLAN_DIR, dir, { recursive: true });
+    const file = join(dir, 'crawl-progress.json');
+    // A deliberately broken mapping: the adapter names the completion event differently.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"type": "crawl_completed"', '"type": "crawl_done"'));
+    server = await startServer({ planDir: dir, services: ['crawl-progress'], flags: overridableFlags('shadow'), adminToken: ADMIN_TOKEN });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows a mismatch as a side-by-side diff of the two frames, the difference marked', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.goto(`${server.url}/console`);
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.click('#save');
+    const id = 'd1ff0000-0000-4000-8000-000000000001';
+    await api(server.url, 'POST', '/api/producer/crawl-progress', { progressId: id });
+    const client = await server.legacy(`/api/crawl-progress/${id}`);
+    await client.nextEvent();
+    await api(server.url, 'POST', `/api/producer/crawl-progress/${id}/complete`, {});
+    await page.waitForSelector('tr[data-service="crawl-progress"] details summary >> text=first 1 mismatches', { timeout: 10_000 });
+    expect(await page.textContent('tr[data-service="crawl-progress"] .c-shadow div')).toMatch(/ \(1 mismatches\)$/);
+    await page.click('tr[data-service="crawl-progress"] details summary');
+    const cells = page.locator('tr[data-service="crawl-progress"] table.diff td.d');
+    expect(await cells.count()).toBe(2);
+    expect(await cells.nth(0).textContent()).toMatch(/^\{"type":"crawl_completed"/);
+    expect(await cells.nth(1).textContent()).toMatch(/^\{"type":"crawl_done"/);
+    // Only what differs is marked: between the common `{"type":"crawl_` and the common rest of the frame.
+    expect(await cells.nth(0).locator('mark').textContent()).toBe('completed');
+    expect(await cells.nth(1).locator('mark').textContent()).toBe('done');
+    await mkdir('test/artifacts', { recursive: true });
+    await page.screenshot({ path: 'test/artifacts/console-shadow-diff.png', fullPage: true });
   });
 });
