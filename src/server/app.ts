@@ -32,6 +32,9 @@ import { compileExtraRoutes, matchExtraRoute } from './extra-legacy-routes.js';
 import { LegacyDoor } from './legacy-door.js';
 import { Metrics } from './metrics.js';
 import { createFlowControl } from './flow-control.js';
+import { ConsoleFeed } from './console-feed.js';
+import { ConsoleMetrics } from './console-metrics.js';
+import { consoleStreamRoute } from './console-stream.js';
 import { refuseUpgrade } from '../transport/reject-upgrade.js';
 import { toSwitchyardError } from '../errors/surfaces.js';
 import { Access } from '../auth/access.js';
@@ -196,6 +199,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   });
   stages?.bind(() => door.sessions(), namespaces);
   flow.guardSocketIo(engine, namespaces);
+  // The console's one sampler, shared by every viewer.
+  const consoleFeed = stages
+    ? new ConsoleFeed({ stages, plans, legacySessions: () => door.sessions(), metrics: new ConsoleMetrics(metrics.registry) })
+    : undefined;
 
   let listening = false;
   let closing = false;
@@ -210,6 +217,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       discoveryRoutes(router, { plans, stages, socketIoPath });
       if (stages) adminRoutes(router, { stages, plans, logger, guard });
       consoleRoutes(router);
+      if (consoleFeed) consoleStreamRoute(router, { feed: consoleFeed });
     },
   });
   const koaHandler = httpApp.callback();
@@ -312,6 +320,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       io.disconnectSockets(true);
       for (const module of modules.values()) module.close?.();
       stages?.close();
+      consoleFeed?.close();
       engine.close();
       await io.close().catch(() => {});
       // Sockets that do not finish the close handshake in time are cut.

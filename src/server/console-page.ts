@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
+import { CONSOLE_SCRIPT } from './console-script.js';
 
 /**
- * `GET /console`: the operator console. One static page; everything it shows
- * and changes goes through the admin API with the token the operator types
- * (kept in sessionStorage, never sent anywhere else).
+ * `GET /console`: the operator console. One static page; what it shows comes
+ * pushed from `GET /api/admin/console/stream` (console-stream.ts), and what it
+ * changes goes through the admin API, both with the token the operator types
+ * (kept in sessionStorage, never sent anywhere else, never in a URL).
  */
 export function consoleRoutes(router: Router): void {
   router.get('/console', (ctx) => {
@@ -19,57 +21,30 @@ export function consoleRoutes(router: Router): void {
 }
 
 const STYLE = `
-
- body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
- table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
+ body{font:13px/1.4 system-ui,sans-serif;margin:1.5rem;color:#222}
+ header p{margin:.3rem 0}
+ table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
  .legacy{background:#eef}.shadow{background:#ffd}.socketio{background:#dfd}.retired{background:#eee}
- button{margin-right:.2rem}#error{color:#b00}code{background:#f4f4f4;padding:0 .2rem}
+ .meta{color:#666;font-size:11px}.stage{font-weight:600}
+ button{margin:0 .2rem .2rem 0}#error{color:#b00}.ok{color:#070}.bad{color:#b00}
+ .c-chart svg{display:block;margin-bottom:2px}
+ table.diff{margin:.3rem 0;font-size:11px;background:#fff}table.diff pre{margin:0;white-space:pre-wrap;word-break:break-all;max-width:22rem}
+ table.diff td.d{background:#fee}mark{background:#fc9}
+ .legend span{margin-right:1rem}.l{color:#36c}.s{color:#2a2}
+ dialog{max-width:32rem}dialog p{margin-top:0}
 `;
 
 const BODY = `
+<header>
 <h1>Switchyard</h1>
-<p>Admin token: <input id="token" type="password" size="30"> <button id="save">Use</button> <span id="flags"></span></p>
+<p>Admin token: <input id="token" type="password" size="30"> <button id="save">Use</button>
+ · logged in as <strong id="actor">–</strong> · <span id="live" class="bad">not connected</span> · <span id="flags"></span></p>
+<p class="legend">connections and events/s: <span class="l">— legacy</span><span class="s">— Socket.IO</span>(events/s dashed)</p>
 <p id="error"></p>
-<table id="services"><thead><tr><th>service</th><th>priority / phase</th><th>stage</th><th>source</th><th>connections (legacy / Socket.IO)</th><th>shadow consistency</th><th>set stage</th></tr></thead><tbody></tbody></table>
+</header>
+<table id="services"><thead><tr><th>service</th><th>stage</th><th>connections<br>legacy / Socket.IO</th><th>events/s<br>legacy / Socket.IO</th><th>refusals / errors<br>per minute</th><th>shadow consistency</th><th>last switch</th><th>last 15 minutes</th><th>set stage</th></tr></thead><tbody></tbody></table>
 <h2>Audit trail</h2><table id="audit"><thead><tr><th>time</th><th>service</th><th>from</th><th>to</th><th>source</th><th>actor</th></tr></thead><tbody></tbody></table>
-`;
-
-const SCRIPT = `
-const STAGES=['legacy','shadow','socketio','retired'];
-const $=(s)=>document.querySelector(s);
-$('#token').value=sessionStorage.getItem('switchyard-token')||'';
-$('#save').onclick=()=>{sessionStorage.setItem('switchyard-token',$('#token').value);refresh();};
-async function call(method,path,body){
-  const res=await fetch(path,{method,headers:{'authorization':'Bearer '+$('#token').value,'content-type':'application/json'},body:body&&JSON.stringify(body)});
-  const json=await res.json();
-  if(!res.ok)throw new Error(json.error?json.error.code+': '+json.error.message:res.status);
-  return json;
-}
-function cell(text){const td=document.createElement('td');td.textContent=text;return td;}
-async function refresh(){
-  try{
-    const [stages,shadow,audit]=await Promise.all([call('GET','/api/admin/stages'),call('GET','/api/admin/shadow'),call('GET','/api/admin/audit')]);
-    $('#error').textContent='';
-    $('#flags').textContent='flags: '+stages.flags.kind+(stages.flags.healthy?' (healthy)':' (UNHEALTHY: '+(stages.flags.error||'')+')');
-    const body=$('#services tbody');body.replaceChildren();
-    for(const s of stages.services){
-      const tr=document.createElement('tr');tr.className=s.stage;
-      const sh=shadow.services.find((x)=>x.service===s.service);
-      tr.append(cell(s.service),cell(s.priority+' / '+s.phase),cell(s.stage),cell(s.source),
-        cell(s.connections.legacy+' / '+s.connections.socketio),
-        cell(sh&&sh.consistency!==null?(sh.consistency*100).toFixed(2)+'% of '+(sh.matches+sh.mismatches):'–'));
-      const actions=document.createElement('td');
-      for(const stage of STAGES){const b=document.createElement('button');b.textContent=stage;b.disabled=stage===s.stage;
-        b.onclick=()=>call('PUT','/api/admin/stages/'+s.service,{stage}).then(refresh,(e)=>$('#error').textContent=e.message);actions.append(b);}
-      const clear=document.createElement('button');clear.textContent='clear override';clear.disabled=!s.override;
-      clear.onclick=()=>call('DELETE','/api/admin/stages/'+s.service).then(refresh,(e)=>$('#error').textContent=e.message);
-      actions.append(clear);tr.append(actions);body.append(tr);
-    }
-    const ab=$('#audit tbody');ab.replaceChildren();
-    for(const e of audit.entries.slice(-50).reverse()){const tr=document.createElement('tr');tr.append(cell(e.at),cell(e.service),cell(e.from),cell(e.to),cell(e.source),cell(e.actor));ab.append(tr);}
-  }catch(e){$('#error').textContent=e.message;}
-}
-refresh();setInterval(refresh,2000);
+<dialog id="confirm"><p id="confirm-text"></p><button id="confirm-yes">Confirm</button> <button id="confirm-no">Cancel</button></dialog>
 `;
 
 const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -81,7 +56,7 @@ const hash = (text: string): string => `'sha256-${createHash('sha256').update(te
  */
 const CSP = [
   "default-src 'none'",
-  `script-src ${hash(SCRIPT)}`,
+  `script-src ${hash(CONSOLE_SCRIPT)}`,
   `style-src ${hash(STYLE)}`,
   "connect-src 'self'",
   "img-src 'self'",
@@ -92,4 +67,4 @@ const CSP = [
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Switchyard console</title>
-<style>${STYLE}</style></head><body>${BODY}<script>${SCRIPT}</script></body></html>`;
+<style>${STYLE}</style></head><body>${BODY}<script>${CONSOLE_SCRIPT}</script></body></html>`;

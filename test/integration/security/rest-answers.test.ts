@@ -103,6 +103,8 @@ describe('REST answers', () => {
       await page.waitForSelector('#services tbody tr', { timeout: 10_000 });
       expect(await page.locator('#services tbody tr').count()).toBe(2);
       await page.locator('#services tbody tr', { hasText: 'agent-chat' }).getByRole('button', { name: 'shadow' }).click();
+      // Every stage change asks for a confirmation first.
+      await page.click('#confirm-yes');
       await page.waitForSelector('#audit tbody tr', { timeout: 10_000 });
       expect(await page.locator('#audit tbody tr').first().textContent()).toContain('admin');
       expect(violations).toEqual([]);

@@ -102,6 +102,8 @@ describe('FileFlagSource', () => {
     expect(inRollout).toBeGreaterThan(250);
     expect(inRollout).toBeLessThan(350);
     expect(first.filter((stage) => stage !== 'socketio').every((stage) => stage === 'legacy')).toBe(true);
+    expect(flags.rollout('agent-chat')).toEqual({ stage: 'socketio', percent: 30 });
+    expect(flags.rollout('mcp-logs')).toBeUndefined();
 
     for (const [index, clientId] of ids.entries()) {
       const enabled = unleash.isEnabled(

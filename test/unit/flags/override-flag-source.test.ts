@@ -82,6 +82,16 @@ describe('OverrideFlagSource', () => {
     expect(onChanged).toHaveBeenCalledTimes(3);
   });
 
+  it('reports the inner rollout (what the console shows as "shadow + 25% socketio"), and none while overridden', () => {
+    const inner = Object.assign(new FakeSource(), { rollout: (service: ServiceId) => (service === 'agent-chat' ? { stage: 'socketio' as Stage, percent: 25 } : undefined) });
+    const flags = new OverrideFlagSource(inner);
+    expect(flags.rollout('agent-chat')).toEqual({ stage: 'socketio', percent: 25 });
+    expect(flags.rollout('mcp-logs')).toBeUndefined();
+    flags.setOverride('agent-chat', 'legacy');
+    expect(flags.rollout('agent-chat')).toBeUndefined();
+    expect(new OverrideFlagSource(new FakeSource()).rollout('agent-chat')).toBeUndefined();
+  });
+
   it('hands out a snapshot of the overrides, not its own state', () => {
     const flags = new OverrideFlagSource(new FakeSource());
     flags.setOverride('mcp-logs', 'shadow');
