@@ -21,7 +21,7 @@ import { codeBlocks, withCorrections, type CodeBlock } from '../support/markdown
  * Corrected example blocks, by section, until they are pasted into README.md.
  * Once they are, set this to undefined and delete the file.
  */
-const CORRECTIONS: string | undefined = 'test/fixtures/readme-examples.md';
+const CORRECTIONS: string | undefined = undefined;
 const README_ADDRESS = '127.0.0.1:8080';
 
 async function examples(): Promise<CodeBlock[]> {
