@@ -7,10 +7,10 @@ import type { DrillResult } from './result.js';
 
 const W = 760;
 const H = 300;
-const M = { left: 56, right: 16, top: 28, bottom: 52 };
+const M = { left: 56, right: 16, top: 44, bottom: 52 };
 
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number): string => (v === 0 ? '0' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** A rounded axis maximum, so tick labels read well. */
 function niceMax(value: number): number {
@@ -60,7 +60,7 @@ export function switchTimesSvg(result: DrillResult): string {
       + (steps.length <= 24 ? `<text x="${x}" y="${M.top + ph + 14}" font-size="9" text-anchor="middle" fill="#374151">${esc(`${s.service.split('-')[0]} ${s.action === 'cutover' ? '→sio' : '→leg'} ${s.round}`)}</text>` : '')
       + '</g>';
   }).join('\n');
-  const legend = `<text x="${W - M.right}" y="18" font-size="11" text-anchor="end" fill="#374151">blue: cut-over, amber: rollback; light: p50, dark: max</text>`;
+  const legend = `<text x="${M.left}" y="34" font-size="11" fill="#374151">blue: cut-over, amber: rollback; light: p50, dark: max</text>`;
   return frame('Time from stage change to SDK client switched, per step', 'ms', yMax, body + legend, 'step');
 }
 
@@ -78,6 +78,6 @@ export function latencySvg(result: DrillResult): string {
   const xTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(f * end)}" y="${M.top + ph + 14}" font-size="11" text-anchor="middle" fill="#374151">${(f * end / 1000).toFixed(1)}</text>`).join('');
   const body = `${changes}\n${xTicks}\n`
     + (points.length ? `<path d="${line(2)}" fill="none" stroke="#dc2626" stroke-width="1.2"/><path d="${line(1)}" fill="none" stroke="#059669" stroke-width="1.8"/>` : '')
-    + `<text x="${W - M.right}" y="18" font-size="11" text-anchor="end" fill="#374151">green: p50, red: max; dashed: stage changes</text>`;
+    + `<text x="${M.left}" y="34" font-size="11" fill="#374151">green: p50, red: max; dashed: stage changes</text>`;
   return frame('Delivery latency over the drill (producer request → client)', 'ms', yMax, body, 's since start');
 }
