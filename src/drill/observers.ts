@@ -93,6 +93,7 @@ export class SdkObserver implements Observer {
   readonly kind = 'sdk' as const;
   readonly arrivals: Arrival[] = [];
   readonly errors: string[] = [];
+  readonly warnings: string[] = [];
   /** Every transport change, with when it happened. */
   readonly transports: Array<{ to: TransportKind; at: number }> = [];
   highest = 0;
@@ -125,8 +126,10 @@ export class SdkObserver implements Observer {
     this.client.on('state', (state) => {
       if (state.state === 'failed') this.errors.push(`${name}: failed (${state.code}: ${state.message})`);
     });
+    // Warnings (a switch attempt overtaken by the next change, an undecodable frame) are reported, not failures:
+    // what they could cost (a lost or repeated event) is counted from the markers themselves.
     this.client.on('warning', (warning) => {
-      if (this.errors.length < 20) this.errors.push(`${name}: warning ${JSON.stringify(warning)}`);
+      if (this.warnings.length < 20) this.warnings.push(`${name}: ${warning.code}: ${warning.message}`);
     });
   }
 

@@ -13,6 +13,8 @@ export interface StepResult {
   requestMs: number;
   /** SDK clients: time from the change request to the client serving on the new transport. */
   sdkSwitch: Spread & { clients: number; switched: number };
+  /** The drill stopped (Ctrl-C, timeout) while waiting on this step: clients not yet switched are not counted as failures. */
+  interrupted: boolean;
   /** What the server reported for this switch (`lastSwitch` of `GET /api/admin/stages`): legacy sessions moved in place. */
   server: { durationMs: number; legacySwitched: number; socketIoDisconnected: number } | null;
   /** Events published from this change until the service's next change, and how they arrived. */
@@ -46,6 +48,8 @@ export interface ServiceResult {
   chat: ChatResult | null;
   restored: boolean;
   errors: string[];
+  /** SDK warnings (e.g. a switch overtaken by the next change): reported, not failures. */
+  warnings: string[];
 }
 
 export interface DrillResult {

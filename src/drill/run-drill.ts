@@ -214,7 +214,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     const stepSignal = AbortSignal.any([stop, AbortSignal.timeout(options.stepTimeoutMs)]);
     const times = await Promise.all(r.sdk.map((o) => o.switchedTo(target, t0, stepSignal)));
     const switched = times.filter((t): t is number => t !== undefined);
-    if (switched.length < r.sdk.length) errors.push(`${r.sdk.length - switched.length} of ${r.sdk.length} SDK clients not on ${target} within ${options.stepTimeoutMs} ms`);
+    // A step cut short by Ctrl-C or the timeout says so; its clients did not fail to switch, the drill stopped waiting.
+    const interrupted = stop.aborted;
+    if (switched.length < r.sdk.length && !interrupted) errors.push(`${r.sdk.length - switched.length} of ${r.sdk.length} SDK clients not on ${target} within ${options.stepTimeoutMs} ms`);
     const after = await admin.stages();
     // `at` is the server's clock (epoch ms); a switch older than this step is another one's.
     const switchAt = after.lastSwitch ? (typeof after.lastSwitch.at === 'number' ? after.lastSwitch.at : Date.parse(after.lastSwitch.at)) : NaN;
@@ -223,7 +225,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     if (!(await caughtUp(r, 3, stop, options.stepTimeoutMs)) && !stop.aborted) errors.push(`clients did not catch up with the producer within ${options.stepTimeoutMs} ms`);
     const step: StepResult = {
       service, round, action, from: action === 'cutover' ? r.baseStage : 'socketio', to, atMs: Math.round(t0), requestMs: Math.round(requestMs * 10) / 10,
-      sdkSwitch: { ...spread(switched), clients: r.sdk.length, switched: switched.length },
+      sdkSwitch: { ...spread(switched), clients: r.sdk.length, switched: switched.length }, interrupted,
       server: server ? { durationMs: Math.round(server.durationMs * 100) / 100, legacySwitched: server.legacySwitched, socketIoDisconnected: server.socketIoDisconnected } : null,
       events: emptyCounts(), errors,
     };
@@ -253,7 +255,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       baseline: counts[0]!, totals,
       latency: spread(latencies(r.producer.published, observers.map((o) => o.arrivals)).map((s) => s.ms)),
       chat: r.scenario.chatSession ? await chatResult(r) : null,
-      restored: r.restored, errors,
+      restored: r.restored, errors, warnings: r.sdk.flatMap((o) => o.warnings),
     };
   }
 
@@ -286,7 +288,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   function assemble(services: ServiceResult[], steps: StepResult[], all: ServiceRun[], stopped: string | null): DrillResult {
     const totals = { ...services.reduce((sum, s) => addCounts(sum, s.totals), emptyCounts()), errors: 0, unswitchedClients: 0 };
     totals.errors = services.reduce((n, s) => n + s.errors.length, 0) + steps.reduce((n, s) => n + s.errors.length, 0);
-    totals.unswitchedClients = steps.reduce((n, s) => n + (s.sdkSwitch.clients - s.sdkSwitch.switched), 0);
+    totals.unswitchedClients = steps.reduce((n, s) => n + (s.interrupted ? 0 : s.sdkSwitch.clients - s.sdkSwitch.switched), 0);
     const chatBad = services.some((s) => s.chat !== null && (s.chat.acknowledged < s.chat.sent || s.chat.storedMoreThanOnce > 0 || s.chat.notStored > 0));
     const clean = totals.lost === 0 && totals.duplicated === 0 && totals.reordered === 0 && totals.errors === 0 && totals.unswitchedClients === 0 && !chatBad && services.every((s) => s.restored);
     const completed = stopped === null;

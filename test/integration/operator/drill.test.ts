@@ -129,4 +129,23 @@ describe('switchyard drill', () => {
     expect(await readFile(join(result.out, 'report.md'), 'utf8')).toMatch(/^# Switchyard drill: FAIL/);
     expect(await stagesOf(server.url)).toEqual([expect.objectContaining({ service: 'mcp-logs', stage: 'legacy', override: null })]);
   });
+
+  it('on Ctrl-C in the middle of a cut-over stops, restores the stage, writes a partial report and exits 4', { timeout: 120_000 }, async () => {
+    server = await startServer({ services: ['crawl-progress'], flags: overridableFlags('legacy'), adminToken: ADMIN_TOKEN });
+    const url = server.url;
+    const out = await mkdtemp(join(tmpdir(), 'sy-drill-'));
+    const run = runCli(['drill', '--url', url, '--service', 'crawl-progress', '--clients', '4', '--rounds', '50', '--timeout', '90', '--out', out], env, 120_000);
+    const audit = async (): Promise<Array<{ to: string }>> => ((await api(url, 'GET', '/api/admin/audit', undefined, adminHeaders)).body as { entries: Array<{ to: string }> }).entries;
+    // Interrupt in the middle of the drill, while the service is cut over.
+    await until(async () => (await audit()).at(-1)?.to === 'socketio', 60_000, 'a cut-over by the drill');
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(4);
+    expect(run.stderr()).toContain('interrupted: restoring stages');
+    const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as DrillResult;
+    expect(report).toMatchObject({ verdict: 'incomplete', completed: false, stoppedBy: 'interrupted (Ctrl-C)', exitCode: 4 });
+    expect(report.steps.length).toBeLessThan(100);
+    expect(report.totals).toMatchObject({ lost: 0, duplicated: 0, reordered: 0 });
+    expect(await stagesOf(url)).toEqual([expect.objectContaining({ service: 'crawl-progress', stage: 'legacy', override: null })]);
+    await until(async () => (await stagesOf(url) as unknown as Array<{ connections: { legacy: number; socketio: number } }>)[0]!.connections.legacy === 0, 5000, 'drill clients gone');
+  });
 });
