@@ -34,6 +34,9 @@ export class OverrideDriver implements StageDriver {
   }
 }
 
+/** Longest wait for a flag change made in Unleash to reach the node. */
+const UNLEASH_VISIBLE_MS = 15_000;
+
 export interface UnleashSettings {
   url: string;
   token: string;
@@ -93,7 +96,16 @@ export class UnleashDriver implements StageDriver {
 
   async #toggle(service: string, on: boolean): Promise<void> {
     await this.#call('POST', `${this.#featurePath(service)}/environments/${encodeURIComponent(this.settings.environment)}/${on ? 'on' : 'off'}`);
-    await this.admin.refreshFlags();
+    // Unleash serves a change to clients only once it recomputes its revision (about a second), so one refresh
+    // may still read the old state: refresh until the node reports the new stage (bounded).
+    const deadline = Date.now() + UNLEASH_VISIBLE_MS;
+    for (;;) {
+      await this.admin.refreshFlags();
+      const stage = (await this.admin.stages()).services.find((s) => s.service === service)?.stage;
+      if (on ? stage !== 'legacy' : stage === 'legacy') return;
+      if (Date.now() > deadline) throw new Error(`Unleash flag ${this.#flags.get(service)} turned ${on ? 'on' : 'off'}, but ${service} is still on ${stage} after ${UNLEASH_VISIBLE_MS} ms of refreshes`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   #featurePath(service: string): string {
