@@ -29,11 +29,11 @@ export function markdownReport(r: DrillResult): string {
     lines.push(`| ${s.service} | ${s.round} | ${s.from} → ${s.to} | ${s.requestMs} | ${s.sdkSwitch.switched}/${s.sdkSwitch.clients} | ${spreadCells(s.sdkSwitch)} | ${server} | ${s.events.published} | ${s.events.lost} | ${s.events.duplicated} | ${s.events.reordered} | ${[...(s.interrupted ? ['interrupted'] : []), ...s.errors].join('; ')} |`);
   }
   lines.push('', '## Services', '');
-  lines.push('| service | stage before → restored | clients legacy + SDK | published | lost | dup | reordered | latency p50 / p99 / max ms | chat sent / acked / stored once | errors, warnings |');
+  lines.push('| service | stage before, restored | clients legacy + SDK | published | lost | dup | reordered | latency p50 / p99 / max ms | chat sent / acked / stored once | errors, warnings |');
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|---|');
   for (const s of r.services) {
     const chat = s.chat ? `${s.chat.sent} / ${s.chat.acknowledged} / ${s.chat.storedOnce}${s.chat.storedMoreThanOnce ? ` (${s.chat.storedMoreThanOnce} more than once)` : ''}${s.chat.historyFull ? ' (history full)' : ''}` : '-';
-    const restored = s.restored ? `${s.overrideBefore === null ? `${s.stageBefore} (no override)` : `${s.stageBefore} (override)`}` : 'NOT RESTORED';
+    const restored = `${s.stageBefore} (${s.overrideBefore === null ? 'no override' : `override ${s.overrideBefore}`}), ${s.restored ? 'restored' : 'NOT RESTORED'}`;
     lines.push(`| ${s.service} | ${restored} | ${s.clients.legacy} + ${s.clients.sdk} | ${s.totals.published} | ${s.totals.lost} | ${s.totals.duplicated} | ${s.totals.reordered} | ${spreadCells(s.latency)} | ${chat} | ${[...s.errors.slice(0, 5), ...(s.warnings.length ? [`${s.warnings.length} SDK warning(s), first: ${s.warnings[0]}`] : [])].join('; ')} |`);
   }
   lines.push('', '![switch times](switch-times.svg)', '', '![delivery latency](latency.svg)', '');
