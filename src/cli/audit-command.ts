@@ -1,4 +1,4 @@
-import type { AdminClient } from './admin-client.js';
+import type { AdminClient } from '../operator/admin-client.js';
 import { textTable } from './table.js';
 
 /** `switchyard audit [--service S]`: every stage change, oldest first, with who made it. */

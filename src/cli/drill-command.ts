@@ -4,7 +4,7 @@ import { isServiceId, SERVICE_IDS, type ServiceId } from '../registry/contracts.
 import { createProgress } from '../drill/progress.js';
 import { writeReport } from '../drill/report.js';
 import { runDrill } from '../drill/run-drill.js';
-import { CliExit, EXIT } from './exit-codes.js';
+import { CliExit, EXIT } from '../operator/exit-codes.js';
 
 /** Bounds: a drill is a rehearsal, not a load test. */
 export const DRILL_LIMITS = { clients: 500, rounds: 50, timeoutSeconds: 3600, rate: 200 } as const;

@@ -1,5 +1,5 @@
 import { DEFAULT_PLAN_DIR, loadPlans, PlanError } from '../adapter/plan-loader.js';
-import { CliExit, EXIT } from './exit-codes.js';
+import { CliExit, EXIT } from '../operator/exit-codes.js';
 import { textTable } from './table.js';
 
 /**

@@ -1,6 +1,6 @@
 import { STAGES } from '../flags/stage.js';
-import type { AdminClient, ServiceStage } from './admin-client.js';
-import { CliExit, EXIT } from './exit-codes.js';
+import type { AdminClient, ServiceStage } from '../operator/admin-client.js';
+import { CliExit, EXIT } from '../operator/exit-codes.js';
 import { textTable } from './table.js';
 
 function rows(services: readonly ServiceStage[]): string[][] {

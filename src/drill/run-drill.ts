@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { AdminClient, type StagesAnswer } from '../cli/admin-client.js';
-import { CliExit, EXIT } from '../cli/exit-codes.js';
+import { AdminClient, type StagesAnswer } from '../operator/admin-client.js';
+import { CliExit, EXIT } from '../operator/exit-codes.js';
 import type { ServiceId } from '../registry/contracts.js';
 import { addCounts, countDeliveries, emptyCounts, latencies, spread } from './analysis.js';
 import { LegacyObserver, SdkObserver, type Observer } from './observers.js';

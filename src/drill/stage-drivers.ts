@@ -3,8 +3,8 @@
  * switch every Switchyard has), or through Unleash's admin API, the way a
  * release manager would, followed by a flag refresh on the node.
  */
-import type { AdminClient, StagesAnswer } from '../cli/admin-client.js';
-import { CliExit, EXIT } from '../cli/exit-codes.js';
+import type { AdminClient, StagesAnswer } from '../operator/admin-client.js';
+import { CliExit, EXIT } from '../operator/exit-codes.js';
 
 export interface StageDriver {
   readonly via: 'override' | 'unleash';
