@@ -10,6 +10,7 @@ import { SERVICE_IDS, type ServiceId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
 import { resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
 import { isStage, type Stage } from './stage.js';
+import type { LastKnownStore } from './last-known.js';
 
 // require(): for a CommonJS `exports.default`, Node's default import yields
 // module.exports and vitest's yields exports.default; require() is unambiguous.
@@ -44,6 +45,11 @@ export interface UnleashFlagSourceOptions {
   flagNames?: Partial<Record<ServiceId, string>>;
   /** Where sync failures are reported. Default: silent. */
   logger?: FlagLogger;
+  /**
+   * Where the flags Unleash delivers are saved, and read back when a start
+   * finds Unleash unreachable (instead of answering `defaults`). Default: none.
+   */
+  lastKnown?: LastKnownStore;
 }
 
 /**
@@ -76,6 +82,11 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
   readonly #startTimeout: number;
   readonly #requestTimeout: number;
   readonly #logger: FlagLogger;
+  readonly #lastKnown: LastKnownStore | undefined;
+  /** True while saved flags are handed to the SDK: they must not be saved back, nor count as a sync. */
+  #restoring = false;
+  /** Set while the flags served are the saved ones, until Unleash answers. */
+  #servingLastKnown: { savedAt: number; store: string } | undefined;
 
   /**
    * True once flags came from Unleash and the SDK evaluates them; before that
@@ -114,7 +125,19 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     this.#requestTimeout = options.requestTimeout ?? 10_000;
     this.#logger = options.logger ?? silentFlagLogger;
 
-    const storageProvider = new InMemStorageProvider<ClientFeaturesResponse>();
+    this.#lastKnown = options.lastKnown;
+    const memory = new InMemStorageProvider<ClientFeaturesResponse>();
+    // The SDK hands every set of flags it accepts to its storage provider:
+    // the one place that sees the whole response (segments included), so the
+    // last-known copy is taken there. Reading stays in memory only, so the SDK
+    // never starts from the copy on its own (it would count as a sync).
+    const storageProvider = {
+      get: (key: string) => memory.get(key),
+      set: async (key: string, data: ClientFeaturesResponse): Promise<void> => {
+        await memory.set(key, data);
+        if (!this.#restoring) this.#saveLastKnown(data);
+      },
+    };
     this.#repository = new Repository({
       url: baseUrl,
       appName,
@@ -168,7 +191,7 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
   }
 
   status(): FlagSourceStatus {
-    return { ...this.#status };
+    return { ...this.#status, ...(this.#servingLastKnown ? { lastKnown: { ...this.#servingLastKnown } } : {}) };
   }
 
   /** Starts polling; resolves on the first sync or after `startTimeout`. Never rejects. */
@@ -180,6 +203,8 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
         if (!this.#synced && !this.#closed) {
           const reason = this.#status.error === WAITING ? `no answer from ${this.#featuresUrl.href}` : this.#status.error;
           this.#setStatus({ ...this.#status, healthy: false, error: `no sync within ${this.#startTimeout} ms: ${reason}` });
+          void this.#restoreLastKnown().finally(resolve);
+          return;
         }
         resolve();
       };
@@ -244,7 +269,11 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
 
   readonly #clientOnChanged = (): void => {
     if (this.#closed) return;
-    this.#markHealthy();
+    if (this.#servingLastKnown && this.#fromUnleash()) {
+      this.#logger.info({ url: this.#featuresUrl.href }, 'unleash reachable again; the saved flags are replaced by its answer');
+      this.#servingLastKnown = undefined;
+    }
+    if (!this.#servingLastKnown) this.#markHealthy();
     if (!this.#clientReady) return;
     this.#synced = true;
     this.#onFirstSync?.();
@@ -281,6 +310,48 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     if (text.includes('Backing off')) this.#markUnhealthy(text);
     else this.#logger.warn({ warning: text }, 'unleash client warning');
   };
+
+  /**
+   * Whether the SDK's flags came from Unleash itself (not our restore). Its
+   * repository tracks this in a field TypeScript calls private; read at run
+   * time, since the SDK has no public accessor.
+   */
+  #fromUnleash(): boolean {
+    return (this.#repository as unknown as { connected?: boolean }).connected === true;
+  }
+
+  #saveLastKnown(response: ClientFeaturesResponse): void {
+    const store = this.#lastKnown;
+    if (!store) return;
+    store.save({ savedAt: Date.now(), response }).catch((error: unknown) => {
+      this.#logger.warn({ error: toError(error).message, store: store.describe }, 'could not save the last known flags');
+    });
+  }
+
+  /** Start without Unleash: serve the flags it last delivered, if any were saved. */
+  async #restoreLastKnown(): Promise<void> {
+    const store = this.#lastKnown;
+    if (!store) return;
+    const saved = await store.load();
+    if (!saved || this.#synced || this.#closed) {
+      if (!saved) this.#logger.warn({ store: store.describe }, 'unleash unreachable at start and no saved flags: serving the plans\' stages');
+      return;
+    }
+    this.#servingLastKnown = { savedAt: saved.savedAt, store: store.describe };
+    this.#restoring = true;
+    try {
+      await this.#repository.save(parseApiResponse(saved.response), false);
+    } finally {
+      this.#restoring = false;
+    }
+    // The SDK declares itself ready on the next tick; our state follows it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#logger.error(
+      { store: store.describe, savedAt: new Date(saved.savedAt).toISOString(), url: this.#featuresUrl.href },
+      'unleash unreachable at start: serving the last flags it delivered (degraded)',
+    );
+    this.emit('status', this.status());
+  }
 
   #markHealthy(): void {
     this.#setStatus({ kind: 'unleash', healthy: true, lastSyncAt: Date.now() });

@@ -7,7 +7,7 @@ import { SwitchyardError } from '../errors/catalogue.js';
 import type { ChangeCause, FlagContext, FlagSource } from '../flags/flag-source.js';
 import type { Stage } from '../flags/stage.js';
 import type { ServiceId } from '../registry/contracts.js';
-import { AuditTrail } from './audit-trail.js';
+import { AuditTrail, type AuditLog } from './audit-trail.js';
 import { ShadowRecorder } from './shadow-recorder.js';
 
 /** How a stage serves a legacy connection. */
@@ -42,6 +42,10 @@ export interface StageControllerOptions {
   onStageChange?: (service: ServiceId, to: Stage) => void;
   /** Shadow result in metrics. */
   onShadowResult?: (service: ServiceId, match: boolean) => void;
+  /** Where changes are recorded. Default: an in-memory {@link AuditTrail}. */
+  audit?: AuditLog;
+  /** Cluster mode: this node's name, recorded in each audit entry. Default: none (embedded). */
+  nodeId?: string;
 }
 
 /** How long the last re-evaluation took, for the switch-time benchmark and the admin API. */
@@ -59,7 +63,7 @@ export interface SwitchReport {
  * change of a service's base stage, whatever its source.
  */
 export class StageController {
-  readonly audit = new AuditTrail();
+  readonly audit: AuditLog;
   readonly shadow: ShadowRecorder;
   readonly #options: StageControllerOptions;
   readonly #base = new Map<ServiceId, Stage>();
@@ -73,6 +77,7 @@ export class StageController {
 
   constructor(options: StageControllerOptions) {
     this.#options = options;
+    this.audit = options.audit ?? new AuditTrail();
     this.shadow = new ShadowRecorder({ onResult: options.onShadowResult });
     for (const service of options.plans.keys()) this.#base.set(service, options.flags.baseStage(service));
     options.flags.on('changed', this.#onChanged);
@@ -136,7 +141,7 @@ export class StageController {
       this.#lastChange.set(service, at);
       const source = 'sourceOf' in flags && typeof flags.sourceOf === 'function' ? String(flags.sourceOf(service)) : flags.kind;
       const actor = cause?.service === service ? cause.actor : flags.kind;
-      this.audit.add({ at, service, from, to, source, actor });
+      this.audit.add({ at, service, from, to, source, actor, ...(this.#options.nodeId ? { node: this.#options.nodeId } : {}) });
       logger.info({ service, from, to, source, actor }, 'stage changed');
       this.#options.onStageChange?.(service, to);
     }

@@ -13,6 +13,8 @@ import { DEFAULT_RETENTION, type EventLog, type RetentionOptions } from '../doma
 import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
 import type { ClusterOptions } from '../cluster/options.js';
+import type { StageControl } from '../cluster/stage-control.js';
+import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { ServiceId } from '../registry/contracts.js';
 import { createServiceModules } from '../registry/services.js';
@@ -107,6 +109,13 @@ export interface SwitchyardOptions {
   cluster?: ClusterOptions;
   /** What producers may make the services store (entities, sizes, idle TTL). Default: the environment over `DEFAULT_STORAGE_LIMITS`. */
   storage?: Partial<StorageLimits>;
+  /**
+   * Cluster mode: the stages' shared state, already connected (the CLI
+   * connects it before the flag source starts, for Unleash's last-known
+   * flags); the caller closes it. Default: connected here from `cluster`
+   * when that is set, and closed with the server.
+   */
+  stageControl?: StageControl;
 }
 
 export interface Switchyard {
@@ -164,9 +173,12 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   io.bind(engine);
   // Before the bridge: its stage check must see authenticated clients only.
   access.installSocketIo(io);
+  const control = await connectStageControl(options, logger);
+  control?.registerMetrics(metrics.registry);
   const stages = options.flags
     ? new StageController({
       flags: options.flags, plans, clock, logger, socketIoPath,
+      audit: control?.audit, nodeId: options.cluster?.nodeId,
       onStageChange: (service, to) => metrics.stageChanges.inc({ service, to }),
       onShadowResult: (service, match) => metrics.shadowComparisons.inc({ service, result: match ? 'match' : 'mismatch' }),
     })
@@ -190,9 +202,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     isReady: () => listening && !closing,
     access,
     flagStatus: () => stages?.flags.status(),
+    redisHealth: control ? () => control.health() : undefined,
     extend: (router) => {
       discoveryRoutes(router, { plans, stages, socketIoPath });
-      if (stages) adminRoutes(router, { stages, plans, logger });
+      if (stages) adminRoutes(router, { stages, plans, logger, control });
       consoleRoutes(router);
     },
   });
@@ -293,6 +306,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       await stopped;
       clearTimeout(deadline);
       await hub.close();
+      if (control && !options.stageControl) await control.close();
       listening = false;
     },
   };
@@ -315,4 +329,21 @@ function watchSocketIoRooms(io: SocketIoServer, plans: ReadonlyMap<ServiceId, Se
   const adapters = [...new Set([...plans.values()].map((plan) => plan.socketio.namespace))].map((name) => io.of(name).adapter);
   hub.addPresenceProbe((room) => adapters.some((adapter) => (adapter.rooms.get(room)?.size ?? 0) > 0));
   for (const adapter of adapters) adapter.on('leave-room', (room: string) => hub.noteActivity(room));
+}
+
+/**
+ * Cluster mode's stage control: the caller's, else connected here (Redis
+ * loaded only now, so the embedded mode never loads it), attached to the
+ * flag source so the stored overrides are in force before the first stage
+ * is decided.
+ */
+async function connectStageControl(options: SwitchyardOptions, logger: Logger): Promise<StageControl | undefined> {
+  if (!options.cluster || !(options.flags instanceof OverrideFlagSource)) return undefined;
+  let control = options.stageControl;
+  if (!control) {
+    const { connectControlPlane } = await import('../cluster/control-plane.js');
+    control = await connectControlPlane(options.cluster, logger);
+  }
+  await control.attach(options.flags);
+  return control;
 }
