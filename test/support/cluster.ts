@@ -155,6 +155,8 @@ export interface ClusterOptions {
   prefix?: string;
   /** More CLI arguments for every node. */
   args?: readonly string[];
+  /** More CLI arguments for node `index` (0-based) only, after `args`. */
+  nodeArgs?: (index: number) => readonly string[];
   /** More environment for every node. */
   env?: Readonly<Record<string, string>>;
   /** Content of the flags file the nodes share (`--flags-file`). Default: none (plan stages). */
@@ -350,7 +352,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       args: [
         '--port', String(port), '--redis-url', redisUrl, '--redis-prefix', prefix, '--node-id', id,
         '--flags-file', join(dir, 'flags.json'), '--state-file', join(dir, id, 'state.json'),
-        '--trusted-proxies', '127.0.0.1', '--log-level', 'info', ...(options.args ?? []),
+        '--trusted-proxies', '127.0.0.1', '--log-level', 'info', ...(options.args ?? []), ...(options.nodeArgs?.(i - 1) ?? []),
       ],
       env: { ...process.env, SWITCHYARD_ADMIN_TOKEN: CLUSTER_ADMIN_TOKEN, NODE_ENV: 'test', ...options.env },
     })));

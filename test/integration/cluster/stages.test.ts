@@ -5,6 +5,8 @@
  * cluster, and a Redis outage refuses admin changes (503 STORE_UNAVAILABLE)
  * while every open connection stays, until Redis returns.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Stage } from '../../../src/flags/stage.js';
@@ -149,6 +151,18 @@ describe.skipIf(missing !== undefined)('cluster mode: stages across three nodes 
       ]);
     }
   }, SETUP_MS);
+
+  it('records a change of the flags file all three nodes read once, under the node that applied it first', async () => {
+    const before = ((await api(cluster.url, 'GET', '/api/admin/audit', undefined, admin)).body as { entries: unknown[] }).entries.length;
+    await writeFile(join(cluster.dir, 'flags.json'), JSON.stringify({ [SERVICE]: 'shadow' }));
+    for (const node of cluster.nodes) await until(async () => (await serviceOn(node.url)).stage === 'shadow', 5000, `${node.id} reads the file`);
+    const views = await Promise.all(cluster.nodes.map(async (node) => ((await api(node.url, 'GET', '/api/admin/audit', undefined, admin)).body as { entries: Array<Record<string, unknown>> }).entries));
+    for (const entries of views) {
+      expect(entries).toHaveLength(before + 1);
+      expect(entries.at(-1)).toEqual(expect.objectContaining({ service: SERVICE, from: 'socketio', to: 'shadow', source: 'file', actor: 'file', node: expect.stringMatching(/^node[123]$/) }));
+    }
+    expect(new Set(views.map((entries) => JSON.stringify(entries.at(-1)))).size).toBe(1);
+  }, 30_000);
 });
 
 describe.skipIf(missing !== undefined)('cluster mode: Redis lost for a while', () => {
