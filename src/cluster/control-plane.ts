@@ -76,6 +76,8 @@ export class RedisControlPlane implements StageControl {
   readonly #logger: Logger;
   readonly #keys: { overrides: string; applied: string; audit: string; lastKnown: string; channel: string };
   #flags: OverrideFlagSource | undefined;
+  /** Changes applied while Redis was down, recorded when it returns (oldest first, at most AUDIT_MAX). */
+  readonly #pendingAudit: AuditEntry[] = [];
   #downSince: number | undefined;
   #lastError: string | undefined;
   #closed = false;
@@ -238,22 +240,35 @@ export class RedisControlPlane implements StageControl {
     this.#logger.info({ downMs: Date.now() - this.#downSince }, 'redis reachable again: re-reading the overrides and pulling the flags');
     this.#downSince = undefined;
     this.#lastError = undefined;
+    this.#flushPendingAudit();
     // Changes made elsewhere while this node could not hear them.
     this.#syncOverrides().catch((error: unknown) => this.#logger.warn({ err: error }, 'could not re-read the overrides'));
     void this.#flags?.refresh();
   }
 
-  #auditLog(): AuditLog {
+  /** Records one change in the shared trail (once per change across nodes); kept for later while Redis is down. */
+  #record(entry: AuditEntry): void {
     const redis = this.#redis as Redis & {
       recordStageChange(applied: string, audit: string, channel: string, service: string, stage: string, entry: string, max: number, announce: string): Promise<number>;
     };
     const keys = this.#keys;
+    const announce = entry.source === 'override' ? '' : JSON.stringify({ type: 'flags', node: this.nodeId } satisfies Announcement);
+    redis.recordStageChange(keys.applied, keys.audit, keys.channel, entry.service, entry.to, JSON.stringify(entry), AUDIT_MAX, announce)
+      .catch((error: unknown) => {
+        this.#logger.warn({ err: error, entry }, 'audit entry not stored yet (redis unreachable); recorded when it returns');
+        this.#pendingAudit.push(entry);
+        if (this.#pendingAudit.length > AUDIT_MAX) this.#pendingAudit.shift();
+      });
+  }
+
+  #flushPendingAudit(): void {
+    for (const entry of this.#pendingAudit.splice(0)) this.#record(entry);
+  }
+
+  #auditLog(): AuditLog {
+    const keys = this.#keys;
     return {
-      add: (entry: AuditEntry): void => {
-        const announce = entry.source === 'override' ? '' : JSON.stringify({ type: 'flags', node: this.nodeId } satisfies Announcement);
-        redis.recordStageChange(keys.applied, keys.audit, keys.channel, entry.service, entry.to, JSON.stringify(entry), AUDIT_MAX, announce)
-          .catch((error: unknown) => this.#logger.error({ err: error, entry }, 'audit entry not stored (redis unreachable); it is in this log line'));
-      },
+      add: (entry: AuditEntry): void => this.#record(entry),
       list: async (service?: ServiceId): Promise<readonly AuditEntry[]> => {
         const raw = await this.#store(() => this.#redis.lrange(keys.audit, 0, -1), 'the audit trail cannot be read');
         const entries = raw.flatMap((line) => {
