@@ -91,13 +91,19 @@ export interface PrivateRedis {
   close(): Promise<void>;
 }
 
-export async function startRedis(): Promise<PrivateRedis> {
+/**
+ * `persistent`: every write is fsynced to an append-only file in the temp
+ * dir, so what was stored survives stop() (a kill -9) and start(), as with a
+ * production Redis. Default: nothing kept.
+ */
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<PrivateRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-redis-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir], { stdio: 'ignore' });
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await redisAnswers(url))) {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server on ${port} did not start`);

@@ -170,7 +170,8 @@ describe.skipIf(missing !== undefined)('cluster mode: Redis lost for a while', (
   let cluster: Cluster;
   let clients: Clients | undefined;
   beforeAll(async () => {
-    redis = await startRedis();
+    // Persistent, as a production Redis would be: what was stored is there again after a restart.
+    redis = await startRedis({ persistent: true });
     cluster = await startCluster({ nodes: 3, redisUrl: redis.url, flags: { [SERVICE]: 'socketio' } });
   }, SETUP_MS);
   afterAll(async () => {
@@ -225,5 +226,20 @@ describe.skipIf(missing !== undefined)('cluster mode: Redis lost for a while', (
         expect.objectContaining({ from: 'shadow', to: 'socketio', source: 'override', node: 'node3' }),
       ]);
     }
+  }, SETUP_MS);
+
+  it('starts a node while Redis is down (stages from its flag source, unready) and loads the stored overrides when Redis returns', async () => {
+    // The previous test left an override (socketio, by node3) over the flags file's shadow.
+    await cluster.stopNode(0);
+    await redis.stop();
+    await cluster.restart(0);
+    const node = cluster.nodes[0]!;
+    expect(await api(node.url, 'GET', '/ready')).toMatchObject({ status: 503, body: { ready: false, redis: { status: 'down' } } });
+    expect(await serviceOn(node.url)).toMatchObject({ stage: 'shadow', source: 'file' });
+
+    await redis.start();
+    await until(async () => (await api(node.url, 'GET', '/ready')).status === 200, 10_000, 'node1 ready once Redis is back');
+    await until(async () => (await serviceOn(node.url)).source === 'override', 5000, 'node1 loads the stored override');
+    for (const each of cluster.nodes) expect(await serviceOn(each.url), each.id).toMatchObject({ stage: 'socketio', source: 'override' });
   }, SETUP_MS);
 });
