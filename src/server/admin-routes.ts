@@ -63,7 +63,9 @@ export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
   };
 
   admin.get('/stages', (ctx) => {
-    ctx.body = { flags: flags.status(), lastSwitch: stages.lastSwitch ?? null, services: [...plans.keys()].map(describe) };
+    // Cluster mode: which node answered, and whether it reaches Redis.
+    const cluster = control ? { node: control.nodeId, redis: control.health() } : {};
+    ctx.body = { flags: flags.status(), lastSwitch: stages.lastSwitch ?? null, ...cluster, services: [...plans.keys()].map(describe) };
   });
   admin.put('/stages/:service', async (ctx) => {
     const service = serviceParam(ctx.params.service, plans);

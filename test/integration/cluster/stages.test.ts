@@ -125,6 +125,7 @@ describe.skipIf(missing !== undefined)('cluster mode: stages across three nodes 
 
     for (const node of cluster.nodes) {
       expect(await serviceOn(node.url), node.id).toMatchObject({ stage: 'legacy', source: 'override', connections: { socketio: 0 } });
+      expect((await api(node.url, 'GET', '/api/admin/stages', undefined, admin)).body).toMatchObject({ node: node.id, redis: { status: 'up' } });
       const audit = await api(node.url, 'GET', `/api/admin/audit?service=${SERVICE}`, undefined, admin);
       expect(audit.status).toBe(200);
       expect((audit.body as { entries: unknown[] }).entries, `audit read from ${node.id}`).toEqual([
