@@ -164,6 +164,17 @@ describe.skipIf(missing !== undefined)('cluster mode: stages across three nodes 
     }
     expect(new Set(views.map((entries) => JSON.stringify(entries.at(-1)))).size).toBe(1);
   }, 30_000);
+
+  it('sends the clients of a killed node (kill -9) to another node, and takes them back once it is restarted', async () => {
+    const onNode1 = { ...admin, 'x-forwarded-for': addressOnNode(0, 3) };
+    const answering = async (): Promise<string> => ((await api(cluster.url, 'GET', '/api/admin/stages', undefined, onNode1)).body as { node: string }).node;
+    expect(await answering()).toBe('node1');
+    await cluster.kill(0);
+    expect(cluster.nodes[0]!.running).toBe(false);
+    expect(await answering()).toMatch(/^node[23]$/);
+    await cluster.restart(0);
+    await until(async () => (await answering()) === 'node1', 10_000, 'nginx sends node1\'s clients back to it');
+  }, SETUP_MS);
 });
 
 describe.skipIf(missing !== undefined)('cluster mode: Redis lost for a while', () => {
