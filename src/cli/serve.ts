@@ -6,7 +6,8 @@
 import { pino } from 'pino';
 import { loadPlans, PlanError } from '../adapter/plan-loader.js';
 import { jwtVerifier } from '../auth/verifier.js';
-import { createFlagSource } from '../flags/index.js';
+import type { StageControl } from '../cluster/stage-control.js';
+import { createFlagSource, FileLastKnownStore, type LastKnownStore } from '../flags/index.js';
 import type { Stage } from '../flags/stage.js';
 import { createSwitchyard } from '../server/app.js';
 import { parseConfig } from '../server/config.js';
@@ -39,6 +40,14 @@ export async function serve(argv: readonly string[]): Promise<void> {
   const defaults = Object.fromEntries([...plans].map(([id, plan]) => [id, plan.stage])) as Record<ServiceId, Stage>;
   const flagNames = Object.fromEntries([...plans].map(([id, plan]) => [id, plan.flag])) as Record<ServiceId, string>;
   const flagLogger = logger.child({ component: 'flags' });
+  // Cluster mode connects its stage control first: Unleash's last-known flags live in Redis.
+  const cluster = config.redisUrl ? { redisUrl: config.redisUrl, prefix: config.redisPrefix, nodeId: config.nodeId } : undefined;
+  let stageControl: StageControl | undefined;
+  if (cluster) {
+    const { connectControlPlane } = await import('../cluster/control-plane.js');
+    stageControl = await connectControlPlane(cluster, logger);
+  }
+  const lastKnown: LastKnownStore | undefined = stageControl?.lastKnown ?? (config.unleashUrl ? new FileLastKnownStore(config.stateFile) : undefined);
   const flags = createFlagSource({
     defaults, flagNames,
     unleashUrl: config.unleashUrl,
@@ -47,6 +56,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
     unleashRefreshMs: config.unleashRefreshMs,
     flagsFile: config.unleashUrl ? undefined : config.flagsFile,
     logger: flagLogger,
+    lastKnown,
   });
   await flags.start();
 
@@ -66,7 +76,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
       producerRequestsPerSecond: config.producerRequestsPerSecond, producerBurst: 2 * config.producerRequestsPerSecond,
     },
     trustedProxies: config.trustedProxies,
-    ...(config.redisUrl ? { cluster: { redisUrl: config.redisUrl, prefix: config.redisPrefix, nodeId: config.nodeId } } : {}),
+    ...(cluster ? { cluster, stageControl } : {}),
     producerToken: config.producerToken, verifyClient, tokenCookie: config.tokenCookie, allowedOrigins: config.allowedOrigins,
   });
   const address = await sy.listen(config.port, config.host);
@@ -86,6 +96,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
     for (const stop of stops) stop();
     void sy.close()
       .then(() => flags.close())
+      .then(() => stageControl?.close())
       .then(() => process.exit(0), (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

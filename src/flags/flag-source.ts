@@ -24,6 +24,11 @@ export interface FlagSourceStatus {
   lastSyncAt?: number;
   /** Why the source is unhealthy, for /ready, the logs and the admin API. */
   error?: string;
+  /**
+   * Set while the source serves the flags it last delivered before a restart
+   * (Unleash unreachable at start): when they were saved and where from.
+   */
+  lastKnown?: { savedAt: number; store: string };
 }
 
 /**

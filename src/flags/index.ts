@@ -4,6 +4,7 @@ import { OverrideFlagSource } from './override-flag-source.js';
 import { PlanFlagSource, type FlagLogger } from './plan-flag-source.js';
 import type { Stage } from './stage.js';
 import { UnleashFlagSource } from './unleash-flag-source.js';
+import type { LastKnownStore } from './last-known.js';
 
 export type { FlagContext, FlagSource, FlagSourceKind, FlagSourceStatus } from './flag-source.js';
 export { STAGES, isStage, type Stage } from './stage.js';
@@ -18,6 +19,7 @@ export {
 export { FileFlagSource, flagsFileSchema, type FileFlagSourceOptions, type FlagsFile } from './file-flag-source.js';
 export { UnleashFlagSource, type UnleashFlagSourceOptions } from './unleash-flag-source.js';
 export { OverrideFlagSource, type StageOrigin } from './override-flag-source.js';
+export { FileLastKnownStore, type LastKnownFlags, type LastKnownStore } from './last-known.js';
 
 /**
  * What {@link createFlagSource} needs. The server's config module fills it from
@@ -57,6 +59,8 @@ export interface CreateFlagSourceOptions {
   flagsFilePollMs?: number;
   /** Logger for sync failures and invalid files. Default: silent. */
   logger?: FlagLogger;
+  /** Where Unleash's last delivered flags are kept for a restart without it (state file or Redis). Default: none. */
+  lastKnown?: LastKnownStore;
 }
 
 /**
@@ -80,6 +84,7 @@ export function createFlagSource(options: CreateFlagSourceOptions): OverrideFlag
         environment: options.unleashEnvironment,
         disableMetrics: options.unleashDisableMetrics,
         startTimeout: options.unleashStartTimeoutMs,
+        lastKnown: options.lastKnown,
       }),
       Object.keys(defaults),
     );

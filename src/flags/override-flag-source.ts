@@ -13,8 +13,11 @@ export type StageOrigin = 'override' | FlagSourceKind;
  * Unleash is down.
  *
  * An override wins over the inner source for every client (rollouts
- * included) until cleared. Overrides live in memory only: a restart drops
- * them, on purpose, so a forgotten override cannot outlive the incident.
+ * included) until cleared. Embedded, overrides live in memory only: a
+ * restart drops them, on purpose, so a forgotten override cannot outlive the
+ * incident. In cluster mode they are stored in Redis (src/cluster/), since a
+ * rolling restart must not undo a rollback; the Redis copy is the truth and
+ * this class holds the node's view of it.
  *
  * Forwards the inner source's `'changed'` and `'status'` events and emits
  * `'changed'` itself, synchronously, when an override changes the answer.
@@ -71,6 +74,11 @@ export class OverrideFlagSource extends EventEmitter implements FlagSource {
     this.inner.off('changed', this.#innerOnChanged);
     this.inner.off('status', this.#innerOnStatus);
     await this.inner.close();
+  }
+
+  /** Whether `service` is one this source answers for (a hosted service). */
+  hosts(service: string): service is HostedId {
+    return this.#services.has(service);
   }
 
   /**

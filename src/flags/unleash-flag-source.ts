@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Unleash, UnleashEvents, type Context } from 'unleash-client';
+import { Unleash, UnleashEvents, type ClientFeaturesResponse, type Context } from 'unleash-client';
 import type { HostedId } from '../registry/contracts.js';
 import type { FlagContext, FlagSource, FlagSourceStatus } from './flag-source.js';
 import { defaultFlagName, defaultStage, resolveFlagNames, silentFlagLogger, type FlagLogger } from './plan-flag-source.js';
 import { isStage, type Stage } from './stage.js';
+import type { LastKnownStore } from './last-known.js';
 import { FeaturesRepository } from './unleash-repository.js';
 
 /** A flag definition, as the SDK returns it (its type is not exported by name). */
@@ -37,6 +38,11 @@ export interface UnleashFlagSourceOptions {
   flagNames?: Partial<Record<HostedId, string>>;
   /** Where sync failures are reported. Default: silent. */
   logger?: FlagLogger;
+  /**
+   * Where the flags Unleash delivers are saved, and read back when a start
+   * finds Unleash unreachable (instead of answering `defaults`). Default: none.
+   */
+  lastKnown?: LastKnownStore;
 }
 
 /**
@@ -69,6 +75,9 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
   readonly #startTimeout: number;
   readonly #requestTimeout: number;
   readonly #logger: FlagLogger;
+  readonly #lastKnown: LastKnownStore | undefined;
+  /** Set while the flags served are the saved ones, until Unleash answers. */
+  #servingLastKnown: { savedAt: number; store: string } | undefined;
 
   /**
    * True once flags came from Unleash and the SDK evaluates them; before that
@@ -106,6 +115,7 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     this.#startTimeout = options.startTimeout ?? 5000;
     this.#requestTimeout = options.requestTimeout ?? 10_000;
     this.#logger = options.logger ?? silentFlagLogger;
+    this.#lastKnown = options.lastKnown;
 
     this.#repository = new FeaturesRepository({
       url: this.#featuresUrl,
@@ -115,6 +125,7 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
       onFailure: (error) => {
         if (!this.#closed) this.#markUnhealthy(error);
       },
+      onFlags: (response) => this.#saveLastKnown(response),
     });
     this.#client = new Unleash({
       url: baseUrl,
@@ -159,7 +170,7 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
   }
 
   status(): FlagSourceStatus {
-    return { ...this.#status };
+    return { ...this.#status, ...(this.#servingLastKnown ? { lastKnown: { ...this.#servingLastKnown } } : {}) };
   }
 
   /** Starts polling; resolves on the first sync or after `startTimeout`. Never rejects. */
@@ -171,6 +182,8 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
         if (!this.#synced && !this.#closed) {
           const reason = this.#status.error === WAITING ? `no answer from ${this.#featuresUrl.href}` : this.#status.error;
           this.#setStatus({ ...this.#status, healthy: false, error: `no sync within ${this.#startTimeout} ms: ${reason}` });
+          void this.#restoreLastKnown().finally(resolve);
+          return;
         }
         resolve();
       };
@@ -209,7 +222,11 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
 
   readonly #clientOnChanged = (): void => {
     if (this.#closed) return;
-    this.#markHealthy();
+    if (this.#servingLastKnown && this.#repository.fromUnleash) {
+      this.#logger.info({ url: this.#featuresUrl.href }, 'unleash reachable again; the saved flags are replaced by its answer');
+      this.#servingLastKnown = undefined;
+    }
+    if (!this.#servingLastKnown) this.#markHealthy();
     if (!this.#clientReady) return;
     this.#synced = true;
     this.#onFirstSync?.();
@@ -242,6 +259,34 @@ export class UnleashFlagSource extends EventEmitter implements FlagSource {
     const text = message instanceof Error ? message.message : String(message);
     this.#logger.warn({ warning: text }, 'unleash client warning');
   };
+
+  #saveLastKnown(response: ClientFeaturesResponse): void {
+    const store = this.#lastKnown;
+    if (!store) return;
+    store.save({ savedAt: Date.now(), response }).catch((error: unknown) => {
+      this.#logger.warn({ error: toError(error).message, store: store.describe }, 'could not save the last known flags');
+    });
+  }
+
+  /** Start without Unleash: serve the flags it last delivered, if any were saved. */
+  async #restoreLastKnown(): Promise<void> {
+    const store = this.#lastKnown;
+    if (!store) return;
+    const saved = await store.load();
+    if (!saved || this.#synced || this.#closed) {
+      if (!saved) this.#logger.warn({ store: store.describe }, 'unleash unreachable at start and no saved flags: serving the plans\' stages');
+      return;
+    }
+    this.#servingLastKnown = { savedAt: saved.savedAt, store: store.describe };
+    this.#repository.restore(saved.response);
+    // The SDK declares itself ready on the next tick; our state follows it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#logger.error(
+      { store: store.describe, savedAt: new Date(saved.savedAt).toISOString(), url: this.#featuresUrl.href },
+      'unleash unreachable at start: serving the last flags it delivered (degraded)',
+    );
+    this.emit('status', this.status());
+  }
 
   #markHealthy(): void {
     this.#setStatus({ kind: 'unleash', healthy: true, lastSyncAt: Date.now() });

@@ -22,6 +22,8 @@ export interface FeaturesRepositoryOptions {
   timeout: number;
   /** A poll or refresh that brought no flags (unreachable, refused, bad body): why. */
   onFailure(error: string): void;
+  /** New flags from Unleash (not from `restore`): the whole response, to keep as the last known. */
+  onFlags?(response: ClientFeaturesResponse): void;
 }
 
 /** Slowest poll after failures, as a multiple of the interval (the SDK backs off too). */
@@ -51,6 +53,8 @@ export class FeaturesRepository extends EventEmitter implements RepositoryInterf
   #polling: Promise<void> = Promise.resolve();
   #failures = 0;
   #ready = false;
+  /** Whether the flags held came from Unleash itself (false while only restored ones are held). */
+  #fromUnleash = false;
   #started = false;
   #stopped = false;
 
@@ -76,6 +80,21 @@ export class FeaturesRepository extends EventEmitter implements RepositoryInterf
 
   getSegment(id: number): Segment | undefined {
     return this.#segments.get(id);
+  }
+
+  /** Whether the flags held came from Unleash (not from `restore`). */
+  get fromUnleash(): boolean {
+    return this.#fromUnleash;
+  }
+
+  /**
+   * Hold flags saved from an earlier run (Unleash unreachable at start), as
+   * if Unleash had sent them, without counting them as from Unleash; the next
+   * answer from Unleash replaces them.
+   */
+  restore(response: ClientFeaturesResponse): void {
+    if (this.#stopped || this.#fromUnleash) return;
+    this.#accept(response);
   }
 
   /** Called by `Unleash#start()`: the first poll, then one every interval. */
@@ -118,14 +137,9 @@ export class FeaturesRepository extends EventEmitter implements RepositoryInterf
         if (this.#stopped) return;
         this.#failures = 0;
         this.#etag = response.headers.get('etag') ?? undefined;
-        this.#features = new Map(body.features.map((feature) => [feature.name, feature]));
-        this.#segments = new Map((body.segments ?? []).map((segment) => [segment.id, segment]));
-        // The SDK's order: 'changed' now, 'ready' (once) on the next tick.
-        this.emit(UnleashEvents.Changed, this.getToggles());
-        if (!this.#ready) {
-          this.#ready = true;
-          process.nextTick(() => this.emit(UnleashEvents.Ready));
-        }
+        this.#fromUnleash = true;
+        this.#options.onFlags?.(body);
+        this.#accept(body);
       }
     } catch (error) {
       if (abort.signal.aborted) return;
@@ -137,6 +151,17 @@ export class FeaturesRepository extends EventEmitter implements RepositoryInterf
         this.#timer = setTimeout(() => void this.poll(), delay);
         this.#timer.unref();
       }
+    }
+  }
+
+  #accept(body: ClientFeaturesResponse): void {
+    this.#features = new Map(body.features.map((feature) => [feature.name, feature]));
+    this.#segments = new Map((body.segments ?? []).map((segment) => [segment.id, segment]));
+    // The SDK's order: 'changed' now, 'ready' (once) on the next tick.
+    this.emit(UnleashEvents.Changed, this.getToggles());
+    if (!this.#ready) {
+      this.#ready = true;
+      process.nextTick(() => this.emit(UnleashEvents.Ready));
     }
   }
 }

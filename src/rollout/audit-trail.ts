@@ -20,10 +20,23 @@ export interface AuditEntry {
   actor: string;
   /** Structured reasons, when the cause gave some (the guard's measurements and objectives). */
   details?: Readonly<Record<string, unknown>>;
+  /** Cluster mode: the node that applied the change (its `--node-id`). */
+  node?: string;
+}
+
+/**
+ * Where the stage controller records changes: {@link AuditTrail} in memory,
+ * or the cluster's shared trail in Redis, which keeps one entry per change
+ * however many nodes apply it (src/cluster/control-plane.ts).
+ */
+export interface AuditLog {
+  add(entry: AuditEntry): void;
+  /** Newest last. The cluster's trail rejects with STORE_UNAVAILABLE while Redis is down. */
+  list(service?: HostedId): readonly AuditEntry[] | Promise<readonly AuditEntry[]>;
 }
 
 /** A bounded, in-memory audit trail; every entry is also logged by the caller. */
-export class AuditTrail {
+export class AuditTrail implements AuditLog {
   readonly #entries: AuditEntry[] = [];
   readonly #max: number;
 

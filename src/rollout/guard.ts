@@ -173,14 +173,14 @@ export class Guard {
     logger.warn({ service, from, to, breaches: window.breaches, measurements: window.measurements }, 'guard rolled the service back');
     // The stage controller writes the audit entry when the base stage moves; a
     // rollout's base does not, so that rollback is recorded here.
-    if (rollout) stages.audit.add({ at: new Date().toISOString(), service, from, to, source: GUARD, actor: GUARD, details });
+    if (rollout) stages.record({ at: new Date().toISOString(), service, from, to, source: GUARD, actor: GUARD, details });
     overrides.setOverride(service, to, GUARD, { source: GUARD, details });
   }
 
   /** The stage it came from (the audit trail), if that is behind it; else one stage back. */
   #previousStage(service: HostedId, current: Stage): Stage {
     const index = STAGES.indexOf(current);
-    const arrival = this.#o.stages.audit.list(service).filter((e) => e.to === current).at(-1);
+    const arrival = this.#o.stages.recent.list(service).filter((e) => e.to === current).at(-1);
     if (arrival && STAGES.indexOf(arrival.from) < index) return arrival.from;
     return STAGES[Math.max(0, index - 1)]!;
   }

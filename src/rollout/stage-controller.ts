@@ -9,7 +9,7 @@ import { STAGES, type Stage } from '../flags/stage.js';
 import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import type { StageView } from '../server/metrics.js';
 import type { HostedId } from '../registry/contracts.js';
-import { AuditTrail } from './audit-trail.js';
+import { AuditTrail, type AuditEntry, type AuditLog } from './audit-trail.js';
 import { ShadowRecorder } from './shadow-recorder.js';
 
 /** How a stage serves a legacy connection. */
@@ -44,6 +44,10 @@ export interface StageControllerOptions {
   onShadowResult?: (service: HostedId, match: boolean) => void;
   /** A service's stage changed and its open connections were switched: flag change → last connection switched, in seconds. */
   onSwitch?: (service: HostedId, direction: 'cutover' | 'rollback', seconds: number) => void;
+  /** Where changes are recorded. Default: an in-memory {@link AuditTrail}. */
+  audit?: AuditLog;
+  /** Cluster mode: this node's name, recorded in each audit entry. Default: none (embedded). */
+  nodeId?: string;
 }
 
 /** How long the last re-evaluation took, for the switch-time benchmark and the admin API. */
@@ -61,7 +65,13 @@ export interface SwitchReport {
  * change of a service's base stage, whatever its source.
  */
 export class StageController implements StageView {
-  readonly audit = new AuditTrail();
+  /** Where changes are recorded: this node's trail, or the cluster's shared one (read it with `await`). */
+  readonly audit: AuditLog;
+  /**
+   * The changes this node applied, newest last, readable at once: what the
+   * guard and the console look back on (the shared trail may need Redis).
+   */
+  readonly recent: AuditTrail;
   readonly shadow: ShadowRecorder;
   readonly #options: StageControllerOptions;
   readonly #base = new Map<HostedId, Stage>();
@@ -76,6 +86,8 @@ export class StageController implements StageView {
 
   constructor(options: StageControllerOptions) {
     this.#options = options;
+    this.recent = new AuditTrail();
+    this.audit = options.audit ?? this.recent;
     this.shadow = new ShadowRecorder({ onResult: options.onShadowResult });
     for (const service of options.plans.keys()) this.#base.set(service, options.flags.baseStage(service));
     options.flags.on('changed', this.#onChanged);
@@ -129,6 +141,12 @@ export class StageController implements StageView {
     return sources;
   }
 
+  /** Record one change in this node's recent trail and, in cluster mode, the shared one. */
+  record(entry: AuditEntry): void {
+    this.recent.add(entry);
+    if (this.audit !== this.recent) this.audit.add(entry);
+  }
+
   lastChange(service: HostedId): string | undefined {
     return this.#lastChange.get(service);
   }
@@ -165,7 +183,7 @@ export class StageController implements StageView {
       const own = cause?.service === service ? cause : undefined;
       const source = own?.source ?? ('sourceOf' in flags && typeof flags.sourceOf === 'function' ? String(flags.sourceOf(service)) : flags.kind);
       const actor = own?.actor ?? flags.kind;
-      this.audit.add({ at, service, from, to, source, actor, ...(own?.details ? { details: own.details } : {}) });
+      this.record({ at, service, from, to, source, actor, ...(own?.details ? { details: own.details } : {}), ...(this.#options.nodeId ? { node: this.#options.nodeId } : {}) });
       logger.info({ service, from, to, source, actor, details: own?.details }, 'stage changed');
       moved.set(service, { direction: STAGES.indexOf(to) > STAGES.indexOf(from) ? 'cutover' : 'rollback', lastAt: started });
     }

@@ -10,6 +10,7 @@ import type { Guard } from '../rollout/guard.js';
 import type { HostedId } from '../registry/contracts.js';
 import { parseInput } from '../services/validate.js';
 import type { AdminState } from './admin-auth.js';
+import type { StageControl } from '../cluster/stage-control.js';
 
 export interface AdminRoutesOptions {
   stages: StageController;
@@ -17,6 +18,8 @@ export interface AdminRoutesOptions {
   logger: Logger;
   /** The automatic rollback, shown per service. */
   guard?: Guard;
+  /** Cluster mode: overrides and refreshes go through Redis to every node. Default: this node only. */
+  control?: StageControl;
 }
 
 const stageBody = z.strictObject({ stage: z.enum(STAGES) });
@@ -38,7 +41,7 @@ function serviceParam(value: string | undefined, plans: ReadonlyMap<HostedId, Se
  * - `GET    /api/admin/shadow[/:service]`     shadow-mode consistency and mismatch samples
  */
 export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
-  const { stages, plans, logger } = options;
+  const { stages, plans, logger, control } = options;
   const flags = stages.flags;
   const overrides = flags instanceof OverrideFlagSource ? flags : undefined;
 
@@ -65,31 +68,36 @@ export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
   };
 
   admin.get('/stages', (ctx) => {
-    ctx.body = { flags: flags.status(), lastSwitch: stages.lastSwitch ?? null, services: [...plans.keys()].map(describe) };
+    // Cluster mode: which node answered, and whether it reaches Redis.
+    const cluster = control ? { node: control.nodeId, redis: control.health() } : {};
+    ctx.body = { flags: flags.status(), lastSwitch: stages.lastSwitch ?? null, ...cluster, services: [...plans.keys()].map(describe) };
   });
-  admin.put('/stages/:service', (ctx) => {
+  admin.put('/stages/:service', async (ctx) => {
     const service = serviceParam(ctx.params.service, plans);
     const { stage } = parseInput(stageBody, ctx.request.body, 'stage override');
     if (!overrides) throw new SwitchyardError('INTERNAL', 'this flag source takes no overrides');
     const actor = actorOf(ctx.state);
-    overrides.setOverride(service, stage, actor);
+    if (control) await control.setOverride(service, stage, actor);
+    else overrides.setOverride(service, stage, actor);
     logger.warn({ service, stage, actor }, 'stage override set');
     ctx.body = describe(service);
   });
-  admin.delete('/stages/:service', (ctx) => {
+  admin.delete('/stages/:service', async (ctx) => {
     const service = serviceParam(ctx.params.service, plans);
     const actor = actorOf(ctx.state);
-    overrides?.clearOverride(service, actor);
+    if (control) await control.clearOverride(service, actor);
+    else overrides?.clearOverride(service, actor);
     logger.warn({ service, actor }, 'stage override cleared');
     ctx.body = describe(service);
   });
   admin.post('/flags/refresh', async (ctx) => {
-    await flags.refresh();
+    if (control) await control.refresh();
+    else await flags.refresh();
     ctx.body = { flags: flags.status(), services: [...plans.keys()].map(describe) };
   });
-  admin.get('/audit', (ctx) => {
+  admin.get('/audit', async (ctx) => {
     const service = ctx.query.service === undefined ? undefined : serviceParam(String(ctx.query.service), plans);
-    ctx.body = { entries: stages.audit.list(service) };
+    ctx.body = { entries: await stages.audit.list(service) };
   });
   admin.get('/shadow', (ctx) => {
     ctx.body = { services: [...plans.keys()].map((service) => ({ service, ...stages.shadow.report(service) })) };

@@ -13,6 +13,8 @@ import { DEFAULT_RETENTION, type EventLog, type RetentionOptions } from '../doma
 import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
 import type { ClusterOptions } from '../cluster/options.js';
+import type { StageControl } from '../cluster/stage-control.js';
+import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { HostedId, ServiceId } from '../registry/contracts.js';
 import { createServiceModules, type ServerService } from '../registry/services.js';
@@ -22,7 +24,6 @@ import { DEFAULT_LIMITS, type Limits } from '../transport/limits.js';
 import type { FlagSource } from '../flags/flag-source.js';
 import { StageController } from '../rollout/stage-controller.js';
 import { Guard } from '../rollout/guard.js';
-import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import { adminRoutes } from './admin-routes.js';
 import { consoleRoutes } from './console-page.js';
 import { discoveryRoutes } from './discovery-routes.js';
@@ -120,6 +121,13 @@ export interface SwitchyardOptions {
    * discovered like the registry's. Default none.
    */
   extraServices?: readonly ServerService[];
+  /**
+   * Cluster mode: the stages' shared state, already connected (the CLI
+   * connects it before the flag source starts, for Unleash's last-known
+   * flags); the caller closes it. Default: connected here from `cluster`
+   * when that is set, and closed with the server.
+   */
+  stageControl?: StageControl;
 }
 
 export interface Switchyard {
@@ -181,9 +189,12 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   // Before the bridge: its stage check must see authenticated clients only.
   const serviceOfNamespace = new Map([...plans.values()].map((plan) => [plan.socketio.namespace, plan.service]));
   access.installSocketIo(io, (namespace, code) => metrics.refused(serviceOfNamespace.get(namespace), 'socketio', code));
+  const control = await connectStageControl(options, logger);
+  control?.registerMetrics(metrics.registry);
   const stages = options.flags
     ? new StageController({
       flags: options.flags, plans, clock, logger, socketIoPath,
+      audit: control?.audit, nodeId: options.cluster?.nodeId,
       onShadowResult: (service, match) => metrics.shadowComparisons.inc({ service, result: match ? 'match' : 'mismatch' }),
       onSwitch: (service, direction, seconds) => metrics.switchDuration.observe({ service, direction }, seconds),
     })
@@ -213,9 +224,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     isReady: () => listening && !closing,
     access,
     flagStatus: () => stages?.flags.status(),
+    redisHealth: control ? () => control.health() : undefined,
     extend: (router) => {
       discoveryRoutes(router, { plans, stages, socketIoPath });
-      if (stages) adminRoutes(router, { stages, plans, logger, guard });
+      if (stages) adminRoutes(router, { stages, plans, logger, guard, control });
       consoleRoutes(router);
       if (consoleFeed) consoleStreamRoute(router, { feed: consoleFeed });
     },
@@ -331,6 +343,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       await stopped;
       clearTimeout(deadline);
       await hub.close();
+      if (control && !options.stageControl) await control.close();
       listening = false;
     },
   };
@@ -364,4 +377,21 @@ function watchSocketIoRooms(io: SocketIoServer, plans: ReadonlyMap<HostedId, Ser
   const adapters = [...new Set([...plans.values()].map((plan) => plan.socketio.namespace))].map((name) => io.of(name).adapter);
   hub.addPresenceProbe((room) => adapters.some((adapter) => (adapter.rooms.get(room)?.size ?? 0) > 0));
   for (const adapter of adapters) adapter.on('leave-room', (room: string) => hub.noteActivity(room));
+}
+
+/**
+ * Cluster mode's stage control: the caller's, else connected here (Redis
+ * loaded only now, so the embedded mode never loads it), attached to the
+ * flag source so the stored overrides are in force before the first stage
+ * is decided.
+ */
+async function connectStageControl(options: SwitchyardOptions, logger: Logger): Promise<StageControl | undefined> {
+  if (!options.cluster || !(options.flags instanceof OverrideFlagSource)) return undefined;
+  let control = options.stageControl;
+  if (!control) {
+    const { connectControlPlane } = await import('../cluster/control-plane.js');
+    control = await connectControlPlane(options.cluster, logger);
+  }
+  await control.attach(options.flags);
+  return control;
 }

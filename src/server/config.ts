@@ -47,6 +47,8 @@ export interface CliConfig {
   redisUrl: string | undefined;
   redisPrefix: string;
   nodeId: string;
+  /** Embedded mode: where the flags Unleash last delivered are kept across restarts. */
+  stateFile: string;
 }
 
 /** One `name:token` entry; the name is what the audit trail records. */
@@ -106,11 +108,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     .option('--redis-url <url>', 'Redis URL; turns on cluster mode (REDIS_URL)', env.REDIS_URL)
     .option('--redis-prefix <prefix>', 'prefix of every Redis key and channel (SWITCHYARD_REDIS_PREFIX)', env.SWITCHYARD_REDIS_PREFIX ?? DEFAULT_REDIS_PREFIX)
     .option('--node-id <id>', 'this node\'s name in the audit trail and logs (SWITCHYARD_NODE_ID)', env.SWITCHYARD_NODE_ID ?? defaultNodeId())
+    .option('--state-file <path>', 'embedded mode: state kept across restarts, e.g. the flags Unleash last delivered (SWITCHYARD_STATE_FILE)', env.SWITCHYARD_STATE_FILE ?? '.switchyard/state.json')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program.parse([...argv], { from: 'user' });
   const adminTokens = parseAdminTokens(env, program);
-  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; historyBytes: number; historyTotalBytes: number; redisUrl?: string; redisPrefix: string; nodeId: string; connectionsPerAddress: number; messagesPerSecond: number; producerRps: number; socketioHardBuffer: number; trustedProxies: string }>();
+  const o = program.opts<{ port: number; host: string; demo: boolean; plans?: string; flagsFile: string; unleashUrl?: string; unleashRefreshMs: number; logLevel: string; historyEvents: number; historyMs: number; historyBytes: number; historyTotalBytes: number; redisUrl?: string; redisPrefix: string; nodeId: string; stateFile: string; connectionsPerAddress: number; messagesPerSecond: number; producerRps: number; socketioHardBuffer: number; trustedProxies: string }>();
   return {
     port: o.port,
     host: o.host,
@@ -144,6 +147,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Cl
     redisUrl: o.redisUrl || undefined,
     redisPrefix: o.redisPrefix,
     nodeId: o.nodeId,
+    stateFile: o.stateFile,
   };
 }
 

@@ -112,7 +112,7 @@ export class ConsoleFeed {
   }
 
   audit(): AuditEntry[] {
-    return this.#options.stages.audit.list().slice(-AUDIT_SHOWN);
+    return this.#options.stages.recent.list().slice(-AUDIT_SHOWN);
   }
 
   /** Called after every tick with the new snapshot; returns the unsubscribe. */
@@ -167,7 +167,7 @@ export class ConsoleFeed {
         moves: movesFor(service, sessions.filter((s) => s.service === service), connections.socketio),
       };
     });
-    const auditLength = stages.audit.list().length;
+    const auditLength = stages.recent.list().length;
     const snapshot: ConsoleSnapshot = { at: Date.now(), flags: flags.status(), services };
     if (auditLength !== this.#auditLength) {
       this.#auditLength = auditLength;
@@ -232,7 +232,7 @@ export class ConsoleFeed {
   /** The service's newest audit entry, with how long the re-evaluation it caused took. */
   #lastSwitch(service: HostedId): ServiceLive['lastSwitch'] {
     const { stages } = this.#options;
-    const entry = stages.audit.list(service).at(-1);
+    const entry = stages.recent.list(service).at(-1);
     if (!entry) return null;
     const key = `${service}@${entry.at}`;
     let durationMs = this.#durations.get(key);

@@ -16,6 +16,7 @@ import type { Metrics } from './metrics.js';
 import type { ProducerRateLimiter } from '../transport/producer-rate-limit.js';
 import { producerLimit } from './producer-limit-middleware.js';
 import type { Access } from '../auth/access.js';
+import type { RedisHealth } from '../cluster/stage-control.js';
 
 export interface HttpAppOptions {
   plans: ReadonlyMap<HostedId, ServicePlan>;
@@ -35,6 +36,8 @@ export interface HttpAppOptions {
   logger?: Logger;
   /** The admin API's tokens; without any, every `/api/admin` request is refused (401). */
   adminTokens?: AdminTokens;
+  /** Cluster mode: Redis health; /ready answers 503 while it is down (see README, "Running several nodes"). */
+  redisHealth?: () => RedisHealth;
 }
 
 /**
@@ -103,10 +106,13 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     ctx.body = { status: 'ok' };
   });
   router.get('/ready', (ctx) => {
-    const ready = options.isReady();
+    const redis = options.redisHealth?.();
+    // Without Redis a node can keep its open connections but cannot take new
+    // work safely: unready, so the load balancer sends new clients elsewhere.
+    const ready = options.isReady() && redis?.status !== 'down';
     ctx.status = ready ? 200 : 503;
     const flags = options.flagStatus?.();
-    ctx.body = { ready, plans: options.plans.size, services: [...options.plans.keys()], ...(flags ? { flags } : {}) };
+    ctx.body = { ready, plans: options.plans.size, services: [...options.plans.keys()], ...(flags ? { flags } : {}), ...(redis ? { redis } : {}) };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = options.metrics.registry.contentType;

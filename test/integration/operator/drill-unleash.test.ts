@@ -67,7 +67,7 @@ describe.skipIf(!postgres && !requireServices())('drill through a real Unleash 6
     expect(report).toMatchObject({ via: 'unleash', verdict: 'pass' });
     expect(report.steps.map((s) => [s.to, s.sdkSwitch.switched])).toEqual([['socketio', 2], ['legacy', 2]]);
     expect(report.totals).toMatchObject({ lost: 0, duplicated: 0, reordered: 0 });
-    const audit = server.sy.stages!.audit.list('mcp-logs');
+    const audit = server.sy.stages!.recent.list('mcp-logs');
     expect(audit.map((e) => [e.to, e.source])).toEqual([['socketio', 'unleash'], ['legacy', 'unleash']]);
     expect(server.sy.stages!.baseStage('mcp-logs')).toBe('legacy');
   });
