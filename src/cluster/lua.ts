@@ -7,11 +7,11 @@
 /**
  * Append one event to a room's log and apply the retention bounds, oldest
  * first: count, age (field a), bytes (hash logBytes). Expects locals
- * `logKey, bytesKey, room, seq, event, payload, at, bytes, maxEvents, maxAgeMs, maxBytes, now`.
+ * `service, logKey, bytesKey, room, seq, event, payload, at, bytes, maxEvents, maxAgeMs, maxBytes, now`.
  * A room's log also expires as a whole once idle for maxAgeMs.
  */
 const APPEND_AND_TRIM = `
-redis.call('XADD', logKey, seq .. '-0', 'e', event, 'p', payload, 'a', at, 'b', bytes)
+redis.call('XADD', logKey, seq .. '-0', 'e', event, 'p', payload, 'a', at, 'b', bytes, 's', service)
 local held = redis.call('HINCRBY', bytesKey, room, bytes)
 local len = redis.call('XLEN', logKey)
 local oldest = now - maxAgeMs
@@ -66,6 +66,7 @@ local logKey, bytesKey, room = ARGV[1], ARGV[2], ARGV[3]
 local seq, event, payload = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local at, bytes = tonumber(ARGV[7]), tonumber(ARGV[8])
 local maxEvents, maxAgeMs, maxBytes, now = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local service = ''
 ` + APPEND_AND_TRIM + `
 return 1
 `;

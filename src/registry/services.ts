@@ -1,3 +1,4 @@
+import { embeddedStore, type EntityStore } from '../domain/entity-store.js';
 /**
  * The server side of the registry: one line per service, its contract and how
  * to build it (domain, handlers, routes, and the hand-written legacy endpoint
@@ -66,13 +67,15 @@ export function createServiceModules(deps: {
   services?: readonly ServerService[];
   /** Bounds of the services' stores; default from the environment (see storage-limits.ts). */
   storage?: StorageLimits;
+  /** Where the services keep their entities; default in-process maps. */
+  store?: EntityStore;
 }): Map<ServiceId, ServiceModule> {
   const byId = new Map<string, ServerService>((deps.services ?? SERVICES).map((service) => [service.contract.id, service]));
   const modules = new Map<ServiceId, ServiceModule>();
   for (const [id, plan] of deps.plans) {
     const service = byId.get(id);
     if (!service) continue;
-    modules.set(id, service.create({ hub: deps.hub, clock: deps.clock, logger: deps.logger.child({ service: id }), plan, storage: deps.storage }));
+    modules.set(id, service.create({ hub: deps.hub, clock: deps.clock, logger: deps.logger.child({ service: id }), plan, storage: deps.storage, store: deps.store ?? embeddedStore }));
   }
   return modules;
 }
