@@ -9,6 +9,7 @@ import { SwitchyardError } from '../errors/catalogue.js';
 import type { ServiceId } from '../registry/contracts.js';
 import { connectRedis } from './redis.js';
 import type { ClusterOptions } from './options.js';
+import { decodeEntity } from './entity-json.js';
 import { dataKeys, type DataKeys } from './keys.js';
 import { COMMIT_SCRIPT } from './lua.js';
 import { RedisEventLog } from './redis-event-log.js';
@@ -110,8 +111,10 @@ export class ClusterNode implements EntityStore, Sequencer {
   }
 
   transact<T>(fn: () => T): Promise<T> {
-    // Inside another transaction: part of it.
-    if (this.#tx) return Promise.resolve(fn());
+    // Inside another call's transaction: part of it.
+    if (this.#tx && this.#explicit) return Promise.resolve(fn());
+    // A background one (reads or changes earlier in this tick) is committed on its own.
+    this.#tx = undefined;
     return this.#transact(fn);
   }
 
@@ -216,7 +219,7 @@ export class ClusterNode implements EntityStore, Sequencer {
     const [json, version] = await this.#redis.multi().hget(this.#keys.entities(store), id).hget(this.#keys.versions(store), id).exec()
       .then((replies) => (replies ?? []).map(([, value]) => value as string | null))
       .catch((error: unknown) => { throw new SwitchyardError('STORE_UNAVAILABLE', `shared store unavailable: ${(error as Error).message}`); });
-    this.#maps.get(store)?.apply(id, Number(version ?? 0), json ? JSON.parse(json) as unknown : null);
+    this.#maps.get(store)?.apply(id, Number(version ?? 0), json ? decodeEntity(json) : null);
   }
 
   /** Apply the tx stream, in order, for as long as the node runs. */
@@ -237,7 +240,7 @@ export class ClusterNode implements EntityStore, Sequencer {
       }
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {
         const message = fields[fields.indexOf('m') + 1];
-        if (message) await this.#apply(JSON.parse(message) as CommittedTx);
+        if (message) await this.#apply(decodeTx(message));
         this.#lastId = id;
       }
       this.#wake();
@@ -318,10 +321,17 @@ export class ClusterNode implements EntityStore, Sequencer {
     for (const [name, map] of this.#maps) {
       const [values, versions] = await Promise.all([this.#redis.hgetall(this.#keys.entities(name)), this.#redis.hgetall(this.#keys.versions(name))]);
       const entries = new Map<string, { version: number; value: unknown }>();
-      for (const [id, json] of Object.entries(values)) entries.set(id, { version: Number(versions[id] ?? 0), value: JSON.parse(json) as unknown });
+      for (const [id, json] of Object.entries(values)) entries.set(id, { version: Number(versions[id] ?? 0), value: decodeEntity(json) });
       map.load(entries);
     }
   }
+}
+
+/** A tx stream message: entity values revived (Sets, Maps), event payloads as published. */
+function decodeTx(message: string): CommittedTx {
+  const tx = JSON.parse(message) as CommittedTx & { entities: Array<{ value: unknown }> };
+  for (const entity of tx.entities) entity.value = entity.value === null ? null : decodeEntity(JSON.stringify(entity.value));
+  return tx;
 }
 
 /** Stream ids `ms-seq`, compared as numbers. */

@@ -1,4 +1,5 @@
 import type { EntityMap } from '../domain/entity-store.js';
+import { decodeEntity, encodeEntity } from './entity-json.js';
 import { PendingTx, type TxEntity } from './transaction.js';
 
 /** A replica entry: the value (as applied) and its version in the shared store. */
@@ -31,8 +32,12 @@ export class ReplicatedMap<V> implements EntityMap<V> {
     return this.#name;
   }
 
+  /**
+   * Always a copy inside a transaction; outside one, a read opens one (committed
+   * at the end of the tick), so a domain changing a value in place outside
+   * `transact` (a timer) still goes through the shared store, never around it.
+   */
   get(id: string): V | undefined {
-    if (!this.#inTx()) return this.#replica.get(id)?.value;
     return this.#touch(id).current as V | undefined;
   }
 
@@ -60,7 +65,7 @@ export class ReplicatedMap<V> implements EntityMap<V> {
   }
 
   values(): Iterable<V> {
-    return [...this.#view().values()];
+    return [...this.#view(true).values()];
   }
 
   get size(): number {
@@ -93,17 +98,17 @@ export class ReplicatedMap<V> implements EntityMap<V> {
     let entity = tx.entities.get(slot);
     if (!entity) {
       const held = this.#replica.get(id);
-      const original = held === undefined ? undefined : JSON.stringify(held.value);
-      entity = { store: this.#name, id, expected: held?.version ?? 0, original, current: original === undefined ? undefined : JSON.parse(original), written: false };
+      const original = held === undefined ? undefined : encodeEntity(held.value);
+      entity = { store: this.#name, id, expected: held?.version ?? 0, original, current: original === undefined ? undefined : decodeEntity(original), written: false };
       tx.entities.set(slot, entity);
     }
     return entity;
   }
 
   /** The replica as the running transaction sees it (copies of every value). */
-  #view(): Map<string, V> {
+  #view(copies = false): Map<string, V> {
     const view = new Map<string, V>();
-    if (!this.#inTx()) {
+    if (!copies && !this.#inTx()) {
       for (const [id, { value }] of this.#replica) view.set(id, value);
       return view;
     }

@@ -1,3 +1,4 @@
+import { encodeEntity } from './entity-json.js';
 import type { ServiceId } from '../registry/contracts.js';
 
 /** One entity a transaction read (its version then) and possibly changed. */
@@ -34,7 +35,7 @@ export class PendingTx {
   writes(): Array<{ store: string; id: string; expected: number; json: string | undefined }> {
     const out: Array<{ store: string; id: string; expected: number; json: string | undefined }> = [];
     for (const entity of this.entities.values()) {
-      const json = entity.current === undefined ? undefined : JSON.stringify(entity.current);
+      const json = entity.current === undefined ? undefined : encodeEntity(entity.current);
       if (!entity.written && json === entity.original) continue;
       if (json === undefined && entity.original === undefined) continue;
       out.push({ store: entity.store, id: entity.id, expected: entity.expected, json });

@@ -44,3 +44,8 @@ export const embeddedStore: EntityStore = {
   transact: (fn) => fn(),
   onRemoteChange: () => {},
 };
+
+/** `fn` of a transaction's value: at once when it is one (embedded), after the commit when it is a promise (cluster). */
+export function committed<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}

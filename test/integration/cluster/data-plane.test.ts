@@ -121,4 +121,32 @@ describe.skipIf(!withRedis)('cluster mode: the data plane over Redis, several no
     const resumed = await again.sio('/crawl');
     expect(await resumed.emitWithAck('join_crawl', { progress_id: ID, since: 1, epoch: ack.epoch })).toMatchObject({ ok: true, resumed: true, replayed: 1, seq: 2, epoch: ack.epoch });
   });
+
+  it('stores a chat send exactly once whichever node takes it, and remembers its id across a whole-cluster restart', async () => {
+    const { prefix, nodes: [a, b] } = await cluster(2);
+    const SESSION = '9d0c7e55-1f0e-4d8e-9a3b-2c4f5e6a7b80';
+    expect((await api(a!.url, 'POST', '/api/producer/agent-chat/sessions', { session_id: SESSION })).status).toBe(201);
+    const watcher = await b!.sio('/chat');
+    const messages: Array<{ seq: number; id: unknown }> = [];
+    watcher.on('new_message', (p: { seq: number; message: { id: unknown } }) => messages.push({ seq: p.seq, id: p.message.id }));
+    await watcher.emitWithAck('join_session', { session_id: SESSION });
+    const sender = await a!.sio('/chat');
+    await sender.emitWithAck('join_session', { session_id: SESSION });
+    expect(await sender.emitWithAck('send_message', { session_id: SESSION, message: 'hello', id: 'm-1' })).toEqual({ ok: true, id: 'm-1' });
+    // The client repeats its send through the other node (a reconnect): acknowledged as a duplicate, stored once.
+    const retry = await b!.sio('/chat');
+    await retry.emitWithAck('join_session', { session_id: SESSION });
+    expect(await retry.emitWithAck('send_message', { session_id: SESSION, message: 'hello', id: 'm-1' })).toEqual({ ok: true, id: 'm-1', duplicate: true });
+    await until(() => messages.length === 1, 3000, 'the message on the other node');
+    expect(messages).toEqual([{ seq: 1, id: 'm-1' }]);
+
+    await Promise.all(nodes.splice(0).map((node) => node.close()));
+    const again = await startNode(prefix, 'node-5');
+    nodes.push(again);
+    const late = await again.sio('/chat');
+    await late.emitWithAck('join_session', { session_id: SESSION });
+    expect(await late.emitWithAck('send_message', { session_id: SESSION, message: 'hello', id: 'm-1' })).toEqual({ ok: true, id: 'm-1', duplicate: true });
+    const { body } = await api(again.url, 'GET', `/api/producer/agent-chat/sessions/${SESSION}`) as { body: { messages: Array<{ id: string }> } };
+    expect(body.messages.filter((m) => m.id === 'm-1')).toHaveLength(1);
+  });
 });
