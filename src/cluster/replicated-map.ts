@@ -60,6 +60,10 @@ export class ReplicatedMap<V> implements EntityMap<V> {
     return had;
   }
 
+  clear(): void {
+    for (const id of this.keys()) this.delete(id);
+  }
+
   keys(): Iterable<string> {
     return [...this.#view().keys()];
   }

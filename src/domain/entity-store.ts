@@ -11,6 +11,7 @@ export interface EntityMap<V> {
   has(id: string): boolean;
   set(id: string, value: V): unknown;
   delete(id: string): boolean;
+  clear(): void;
   keys(): Iterable<string>;
   values(): Iterable<V>;
   readonly size: number;
