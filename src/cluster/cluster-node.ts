@@ -148,7 +148,7 @@ export class ClusterNode implements EntityStore, Sequencer {
           return result;
         }
         if (attempt++ >= MAX_ATTEMPTS) throw new SwitchyardError('STORE_UNAVAILABLE', `entity ${outcome.store}/${outcome.id} kept changing under this call; retry`);
-        await this.#refresh(outcome.store, outcome.id);
+        await this.#refresh();
       } finally {
         for (const slot of slots) if (this.#inflight.get(slot) === settled) this.#inflight.delete(slot);
         done();
@@ -214,12 +214,19 @@ export class ClusterNode implements EntityStore, Sequencer {
     return new Promise((resolve) => this.#waiters.push({ id, resolve }));
   }
 
-  /** A conflict: take the entity as it is now in the shared store, so the retry reads it. */
-  async #refresh(store: string, id: string): Promise<void> {
-    const [json, version] = await this.#redis.multi().hget(this.#keys.entities(store), id).hget(this.#keys.versions(store), id).exec()
-      .then((replies) => (replies ?? []).map(([, value]) => value as string | null))
-      .catch((error: unknown) => { throw new SwitchyardError('STORE_UNAVAILABLE', `shared store unavailable: ${(error as Error).message}`); });
-    this.#maps.get(store)?.apply(id, Number(version ?? 0), json ? decodeEntity(json) : null);
+  /**
+   * A conflict: catch up with every commit made so far, so the retry reads the
+   * entity and the room heads as of one applied point (a publish's expected
+   * sequence number is then exact whenever its entity's version still matches).
+   */
+  async #refresh(): Promise<void> {
+    let tail: string;
+    try {
+      tail = await this.#tailId();
+    } catch (error) {
+      throw new SwitchyardError('STORE_UNAVAILABLE', `shared store unavailable: ${(error as Error).message}`);
+    }
+    await this.#applied(tail);
   }
 
   /** Apply the tx stream, in order, for as long as the node runs. */

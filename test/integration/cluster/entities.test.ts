@@ -41,4 +41,24 @@ describe.skipIf(!withRedis)('cluster mode: every service keeps its entities in R
     nodes.push(again);
     expect(await Promise.all(reads.map(async (path) => (await api(again.url, 'GET', path)).body))).toEqual(fromA);
   });
+
+  it('numbers MCP log entries posted concurrently to several nodes exactly as their events', async () => {
+    prefix = randomPrefix();
+    const a = await startNode(prefix, 'node-a', { services: ['mcp-logs'] });
+    const b = await startNode(prefix, 'node-b', { services: ['mcp-logs'] });
+    nodes.push(a, b);
+    const COUNT = 12;
+    const answers = await Promise.all(Array.from({ length: COUNT }, (_, n) =>
+      api((n % 2 ? a : b).url, 'POST', '/api/producer/mcp-logs', { level: 'INFO', message: `entry ${n}` })));
+    const entries = answers.map((answer) => answer.body as { seq: number; message: string });
+    expect(answers.map((answer) => answer.status)).toEqual(Array(COUNT).fill(201));
+    expect(entries.map((entry) => entry.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
+    // The buffer, read from either node, holds every entry once, in sequence order.
+    await until(async () => ((await api(b.url, 'GET', '/api/mcp/logs?limit=0')).body as { logs: unknown[] }).logs.length === COUNT, 3000, 'every entry in the buffer');
+    const bySeq = [...entries].sort((x, y) => x.seq - y.seq).map((entry) => entry.message);
+    for (const node of [a, b]) {
+      const { logs } = (await api(node.url, 'GET', '/api/mcp/logs?limit=0')).body as { logs: Array<{ message: string }> };
+      expect(logs.map((log) => log.message)).toEqual(bySeq);
+    }
+  });
 });
