@@ -172,7 +172,9 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<ServiceId, N
     const nsp = namespaces.get(service);
     if (!nsp) return;
     if (!recovery && !nsp.adapter.rooms.get(event.room)?.size) return;
-    nsp.to(event.room).emit(event.event, { ...event.payload, seq: event.seq });
+    // `local`: every node of a cluster applies every event and emits it to its own sockets; a
+    // cross-node adapter (if one is installed for io-level operations) must not relay it again.
+    nsp.local.to(event.room).emit(event.event, { ...event.payload, seq: event.seq });
   });
   return namespaces;
 }

@@ -233,24 +233,24 @@ export class ClusterNode implements EntityStore, Sequencer {
   async #follow(): Promise<void> {
     let broken = false;
     while (!this.#closed) {
-      let reply: Array<[string, Array<[string, string[]]>]> | null;
       try {
         if (broken) await this.#catchUp();
         broken = false;
-        reply = await this.#reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', this.#keys.txLog, this.#lastId) as typeof reply;
+        const reply = await this.#reader.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', this.#keys.txLog, this.#lastId) as Array<[string, Array<[string, string[]]>]> | null;
+        for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+          const message = fields[fields.indexOf('m') + 1];
+          // Applying again after a failure part-way is harmless: versions and heads skip what is done.
+          if (message) await this.#apply(decodeTx(message));
+          this.#lastId = id;
+        }
+        this.#wake();
       } catch (error) {
         if (this.#closed) break;
         if (!broken) this.#logger.warn({ err: error }, 'tx stream unreachable; open connections keep what they have');
         broken = true;
+        this.#wake();
         await delay(250);
-        continue;
       }
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-        const message = fields[fields.indexOf('m') + 1];
-        if (message) await this.#apply(decodeTx(message));
-        this.#lastId = id;
-      }
-      this.#wake();
     }
   }
 

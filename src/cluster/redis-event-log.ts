@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
 import { systemClock } from '../domain/clock.js';
 import { DEFAULT_RETENTION, payloadBytes, type EventLog, type ReplayResult, type RetentionOptions, type RoomEvent } from '../domain/event-log.js';
+import { SwitchyardError } from '../errors/catalogue.js';
 import { dataKeys, type DataKeys } from './keys.js';
 import { APPEND_SCRIPT, DROP_SCRIPT } from './lua.js';
 
@@ -34,7 +35,10 @@ export class RedisEventLog implements EventLog {
   }
 
   async since(room: string, afterSeq: number): Promise<ReplayResult> {
-    const entries = await this.#redis.xrange(this.#keys.roomLog(room), `${afterSeq + 1}-0`, '+');
+    const entries = await this.#redis.xrange(this.#keys.roomLog(room), `${afterSeq + 1}-0`, '+').catch((error: unknown) => {
+      // A resume needs the shared history: refused with a retryable code while Redis is away.
+      throw new SwitchyardError('STORE_UNAVAILABLE', `shared store unavailable: ${(error as Error).message}`);
+    });
     const oldest = this.#clock() - this.#retention.maxAgeMs;
     // Aged out but not yet trimmed (trimming runs on append): treated as gone.
     const events = entries.map(([id, fields]) => decodeEntry(room, id, fields)).filter((event) => event.at >= oldest);

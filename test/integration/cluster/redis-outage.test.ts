@@ -34,6 +34,10 @@ describe.skipIf(!withRedis)('cluster mode while Redis is lost and comes back', (
     await socket.emitWithAck('join_crawl', { progress_id: ID });
     const legacy = await a.legacy(`/api/crawl-progress/${ID}`);
     await legacy.nextEvent();
+    const SESSION = '4c2b1a0e-7d6f-4e5a-9b8c-1d2e3f4a5b6c';
+    expect((await api(b.url, 'POST', '/api/producer/agent-chat/sessions', { session_id: SESSION })).status).toBe(201);
+    const chat = await a.sio('/chat');
+    await chat.emitWithAck('join_session', { session_id: SESSION });
     const acknowledged: number[] = [];
     for (let n = 1; n <= 3; n++) if ((await progress(n % 2 ? a : b, n)).status === 200) acknowledged.push(n);
     await until(() => seen.length === 4, 3000, 'updates before the outage');
@@ -42,6 +46,11 @@ describe.skipIf(!withRedis)('cluster mode while Redis is lost and comes back', (
     const refused = await progress(a, 50);
     expect(refused).toMatchObject({ status: 503, body: { error: { code: 'STORE_UNAVAILABLE' } } });
     expect((await progress(b, 51)).status).toBe(503);
+    // A chat send is refused the same way: its ack says so, and the client may retry it with the same id.
+    expect(await chat.emitWithAck('send_message', { session_id: SESSION, message: 'lost?', id: 'm-outage' })).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    // A resume needs the shared history: refused with the same code, not a silent snapshot.
+    const resumer = await b.sio('/crawl');
+    expect(await resumer.emitWithAck('join_crawl', { progress_id: ID, since: 1 })).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
     // Nothing half-done: the refused update is not in the node's state.
     const during = (await api(a.url, 'GET', `/api/producer/crawl-progress/${ID}`)).body as { logs: string[] };
     expect(during.logs).not.toContain('line 50');
@@ -57,6 +66,8 @@ describe.skipIf(!withRedis)('cluster mode while Redis is lost and comes back', (
     expect(legacy.closed).toBeUndefined();
     expect(seen).toEqual([1, 2, 3, 4, 5]);
     await until(() => legacy.frames.length === 5, 3000, 'the legacy client follows too');
+    // The chat send retried after recovery is stored once.
+    expect(await chat.emitWithAck('send_message', { session_id: SESSION, message: 'lost?', id: 'm-outage' })).toEqual({ ok: true, id: 'm-outage' });
     const after = (await api(a.url, 'GET', `/api/producer/crawl-progress/${ID}`)).body as { logs: string[] };
     for (const n of acknowledged) expect(after.logs).toContain(`line ${n}`);
     expect(after.logs).not.toContain('line 50');
