@@ -219,6 +219,10 @@ export class ClusterNode implements EntityStore, Sequencer {
    * entity and the room heads as of one applied point (a publish's expected
    * sequence number is then exact whenever its entity's version still matches).
    */
+  catchUp(): Promise<void> {
+    return this.#refresh();
+  }
+
   async #refresh(): Promise<void> {
     let tail: string;
     try {

@@ -32,6 +32,8 @@ export interface Sequencer {
   stage(service: ServiceId, room: string, event: string, payload: Record<string, unknown>): RoomEvent;
   /** The epoch of a room that has published nothing yet (shared by every node). */
   readonly generation: string;
+  /** Resolves once this node has applied everything committed so far (a client may come from a node that is ahead). */
+  catchUp(): Promise<void>;
 }
 
 export interface RoomHubOptions {
@@ -283,6 +285,8 @@ export class RoomHub {
    */
   async replay(room: string, afterSeq: number, epoch?: string): Promise<ReplayResult> {
     await this.#pending;
+    // Cluster mode: a client that saw a later event on another node waits for this node to apply it.
+    if (this.#sequencer && afterSeq > this.head(room)) await this.#sequencer.catchUp();
     // Numbers of another run say nothing about this one (`since` 0 saw nothing, so any run will do).
     if (epoch !== undefined && afterSeq > 0 && epoch !== this.epoch(room)) return { events: [], complete: false };
     const head = this.head(room);
