@@ -185,7 +185,9 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<HostedId, Na
     if (!nsp) return;
     const members = nsp.adapter.rooms.get(event.room)?.size ?? 0;
     if (!recovery && members === 0) return;
-    nsp.to(event.room).emit(event.event, { ...event.payload, seq: event.seq });
+    // `local`: every node of a cluster applies every event and emits it to its own sockets; a
+    // cross-node adapter (if one is installed for io-level operations) must not relay it again.
+    nsp.local.to(event.room).emit(event.event, { ...event.payload, seq: event.seq });
     if (members === 0 || !metrics) return;
     // Once per event on this transport: the broadcast wrote it to every member in this call.
     metrics.delivered(service, 'socketio', members);

@@ -23,6 +23,19 @@ export type BroadcastListener = (service: HostedId, event: RoomEvent) => void;
 /** Whether a room has subscribers the hub does not hold itself (Socket.IO room members). */
 export type PresenceProbe = (room: string) => boolean;
 
+/**
+ * Cluster mode: publishes are sequenced elsewhere (in Redis) and come back
+ * through `applySequenced`, in order, on every node, this one included.
+ */
+export interface Sequencer {
+  /** Take an event to sequence. Returns it with the sequence number this node expects (a guess under concurrency). */
+  stage(service: HostedId, room: string, event: string, payload: Record<string, unknown>): RoomEvent;
+  /** The epoch of a room that has published nothing yet (shared by every node). */
+  readonly generation: string;
+  /** Resolves once this node has applied everything committed so far (a client may come from a node that is ahead). */
+  catchUp(): Promise<void>;
+}
+
 export interface RoomHubOptions {
   clock?: Clock;
   logger?: Logger;
@@ -62,6 +75,7 @@ export class RoomHub {
   // Appends still in flight; resume reads wait for them so they see every event.
   #pending: Promise<unknown> = Promise.resolve();
   #published = 0;
+  #sequencer: Sequencer | undefined;
 
   // Set only inside atOneInstant: every read of `clock` returns it meanwhile.
   #frozenAt: number | undefined;
@@ -122,6 +136,7 @@ export class RoomHub {
    * another epoch must get a snapshot, not "events after N" of another run.
    */
   epoch(room: string): string {
+    if (this.#sequencer) return this.#epochs.get(room) ?? this.#sequencer.generation;
     let epoch = this.#epochs.get(room);
     if (epoch === undefined) {
       epoch = `${this.#boot}.${++this.#incarnations}`;
@@ -133,6 +148,7 @@ export class RoomHub {
 
   /** Publish one event to a room: sequence it, log it, deliver it to both transports. */
   publish(service: HostedId, room: string, event: string, payload: Record<string, unknown>): RoomEvent {
+    if (this.#sequencer) return this.#sequencer.stage(service, room, event, payload);
     const seq = this.head(room) + 1;
     this.#heads.set(room, seq);
     this.#touch(room);
@@ -143,15 +159,42 @@ export class RoomHub {
       this.#logger?.error({ err: error, room, seq }, 'event log append failed; resume may fall back to a snapshot');
     });
     this.#pending = Promise.all([this.#pending, append]);
+    this.#deliver(service, roomEvent);
+    return roomEvent;
+  }
 
+  /**
+   * Cluster mode: let `sequencer` number and store what domains publish; the
+   * hub then advances and delivers only through `applySequenced`. Heads and
+   * epochs are a replica of the shared ones: never forgotten locally.
+   */
+  useSequencer(sequencer: Sequencer, heads: ReadonlyMap<string, number>, epochs: ReadonlyMap<string, string>): void {
+    this.#sequencer = sequencer;
+    for (const [room, head] of heads) this.#heads.set(room, head);
+    for (const [room, epoch] of epochs) this.#epochs.set(room, epoch);
+  }
+
+  /**
+   * Cluster mode: one event, sequenced in the shared store, applied here in
+   * order (the caller guarantees `event.seq === head(room) + 1`). Head and
+   * delivery advance together, so snapshot + head stay consistent on this node.
+   */
+  applySequenced(service: HostedId, event: RoomEvent, epoch: string): void {
+    this.#heads.set(event.room, event.seq);
+    this.#epochs.set(event.room, epoch);
+    this.#touch(event.room);
+    this.#published++;
+    this.#deliver(service, event);
+  }
+
+  #deliver(service: HostedId, roomEvent: RoomEvent): void {
     for (const listener of this.#broadcastListeners) listener(service, roomEvent);
-    const members = this.#members.get(room);
+    const members = this.#members.get(roomEvent.room);
     if (members && members.size > 0) {
       const memo: EncodeMemo = new Map();
       // Copy: a delivery may close a slow consumer, which unsubscribes it.
       for (const member of [...members]) member.deliver(roomEvent, memo);
     }
-    return roomEvent;
   }
 
   onBroadcast(listener: BroadcastListener): void {
@@ -203,9 +246,11 @@ export class RoomHub {
       idle.push(room);
     }
     for (const room of idle) {
+      this.#touched.delete(room);
+      // Cluster mode: the shared log trims itself by age, and heads and epochs are shared.
+      if (this.#sequencer) continue;
       this.#heads.delete(room);
       this.#epochs.delete(room);
-      this.#touched.delete(room);
       void this.#log.drop(room);
     }
     return idle.length;
@@ -240,6 +285,8 @@ export class RoomHub {
    */
   async replay(room: string, afterSeq: number, epoch?: string): Promise<ReplayResult> {
     await this.#pending;
+    // Cluster mode: a client that saw a later event on another node waits for this node to apply it.
+    if (this.#sequencer && afterSeq > this.head(room)) await this.#sequencer.catchUp();
     // Numbers of another run say nothing about this one (`since` 0 saw nothing, so any run will do).
     if (epoch !== undefined && afterSeq > 0 && epoch !== this.epoch(room)) return { events: [], complete: false };
     const head = this.head(room);
@@ -267,12 +314,13 @@ export class RoomHub {
    * new events as old.
    */
   dropRoom(room: string): void {
-    if (!this.#present(room)) {
+    // Cluster mode: numbers keep counting up (a resume from the old life finds its range gone).
+    if (!this.#sequencer && !this.#present(room)) {
       this.#heads.delete(room);
       this.#epochs.delete(room);
       this.#touched.delete(room);
     }
-    void this.#log.drop(room);
+    this.#log.drop(room).catch((error: unknown) => this.#logger?.warn({ err: error, room }, 'event log drop failed'));
   }
 
   async close(): Promise<void> {

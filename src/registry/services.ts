@@ -1,3 +1,4 @@
+import { embeddedStore, type EntityStore } from '../domain/entity-store.js';
 /**
  * The server side of the registry: one line per service, its contract and how
  * to build it (domain, handlers, routes, and the hand-written legacy endpoint
@@ -68,6 +69,8 @@ export function createServiceModules(deps: {
   extraServices?: readonly ServerService[];
   /** Bounds of the services' stores; default from the environment (see storage-limits.ts). */
   storage?: StorageLimits;
+  /** Where the services keep their entities; default in-process maps. */
+  store?: EntityStore;
 }): Map<HostedId, ServiceModule> {
   const all = [...(deps.services ?? SERVICES), ...(deps.extraServices ?? [])];
   const byId = new Map<HostedId, ServerService>(all.map((service) => [service.contract.id, service]));
@@ -75,7 +78,7 @@ export function createServiceModules(deps: {
   for (const [id, plan] of deps.plans) {
     const service = byId.get(id);
     if (!service) continue;
-    modules.set(id, service.create({ hub: deps.hub, clock: deps.clock, logger: deps.logger.child({ service: id }), plan, storage: deps.storage }));
+    modules.set(id, service.create({ hub: deps.hub, clock: deps.clock, logger: deps.logger.child({ service: id }), plan, storage: deps.storage, store: deps.store ?? embeddedStore }));
   }
   return modules;
 }

@@ -160,11 +160,17 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const extraServices = options.extraServices ?? [];
   const plans = await loadPlans(options.planDir, options.services, extraServices.map(({ contract }) => contract));
   const retention: RetentionOptions = { ...DEFAULT_RETENTION, ...options.retention };
+  // Cluster mode only: the Redis modules are loaded when a cluster is configured, never in the embedded default.
+  const node = options.cluster
+    ? await (await import('../cluster/cluster-node.js')).ClusterNode.connect(options.cluster, retention, logger, clock)
+    : undefined;
   // Rooms are released once idle for as long as their history lasts (see RoomHub.releaseIdleRooms).
-  const hub = new RoomHub(options.eventLog ?? new MemoryEventLog(retention, clock), { clock, logger, releaseAfterMs: retention.maxAgeMs });
+  const hub = new RoomHub(node?.eventLog ?? options.eventLog ?? new MemoryEventLog(retention, clock), { clock, logger, releaseAfterMs: retention.maxAgeMs });
+  node?.attach(hub);
   // Domains read time through the hub, so it can hold one instant for shadow comparisons.
   const storage: StorageLimits = { ...storageLimitsFromEnv(process.env), ...options.storage };
-  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage, extraServices });
+  const modules = createServiceModules({ hub, clock: hub.clock, logger, plans, storage, extraServices, store: node });
+  await node?.start();
   const metrics = new Metrics(hub, [...plans.keys()], (service) => plans.get(service)!.stage);
   const flow = createFlowControl({ limits, trustedProxies: options.trustedProxies, metrics, logger });
   const routes: LegacyRoute[] = [...plans].map(([id, plan]) => compileRoute(id, plan));
@@ -344,6 +350,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
       clearTimeout(deadline);
       await hub.close();
       if (control && !options.stageControl) await control.close();
+      await node?.close();
       listening = false;
     },
   };

@@ -4,6 +4,7 @@ import type { ServicePlan } from '../adapter/plan-schema.js';
 import type { Clock } from '../domain/clock.js';
 import type { RoomEvent } from '../domain/event-log.js';
 import type { RoomHub } from '../domain/room-hub.js';
+import type { EntityStore } from '../domain/entity-store.js';
 import type { AckError } from '../errors/surfaces.js';
 import type { HostedId } from '../registry/contracts.js';
 import type { StorageLimits } from './storage-limits.js';
@@ -16,6 +17,8 @@ export interface ServiceContext {
   plan: ServicePlan;
   /** Bounds of what producers may make the service store. Default `DEFAULT_STORAGE_LIMITS`. */
   storage?: StorageLimits;
+  /** Where entities live (see entity-store.ts). Default: in-process maps. */
+  store?: EntityStore;
 }
 
 /** A successful ack: `{ ok: true, ...fields }`. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
 import { assertCapacity, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { WELCOME_TEXT, chatRoom, type AgentType, type ChatMessage, type ChatSessionView } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
@@ -50,7 +51,7 @@ interface SessionState {
  */
 export class AgentChatDomain {
   readonly #ctx: ServiceContext;
-  readonly #sessions = new Map<string, SessionState>();
+  readonly #sessions: EntityMap<SessionState>;
   readonly #listeners = new Set<(event: UserMessageEvent) => void>();
   readonly #maxHistory: number;
   readonly #dedupeWindow: number;
@@ -69,6 +70,12 @@ export class AgentChatDomain {
     // Never shorter than the history, so an id still in the history is never stored twice.
     this.#dedupeWindow = Math.max(options.dedupeWindow ?? 1000, this.#maxHistory);
     this.#maxSessions = Math.max(options.maxSessions ?? this.#limits.maxEntities, 1);
+    const store = ctx.store ?? embeddedStore;
+    // Sessions, their history and their seen message ids: shared by every node in cluster mode.
+    this.#sessions = store.map('agent-chat');
+    store.onRemoteChange('agent-chat', (id) => {
+      if (this.#sessions.has(id)) this.#idle.touch(id);
+    });
   }
 
   /** Create a session that starts with the agent's welcome message (legacy `create_session`). */

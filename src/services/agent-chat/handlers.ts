@@ -4,6 +4,7 @@ import type { EventHandler } from '../service-module.js';
 import { joinRoom } from '../join-room.js';
 import { parseInput } from '../validate.js';
 import type { AgentChatDomain } from './domain.js';
+import { committed, embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 import { chatRoom } from './events.js';
 
 const sessionId = z.string().min(1).max(200);
@@ -17,7 +18,7 @@ const sendSchema = z.strictObject({
 });
 
 /** Socket.IO handlers of `/chat` (also serve legacy clients through the adapter). */
-export function chatHandlers(domain: AgentChatDomain, head: (room: string) => number): Record<string, EventHandler> {
+export function chatHandlers(domain: AgentChatDomain, head: (room: string) => number, store: EntityStore = embeddedStore): Record<string, EventHandler> {
   return {
     join_session(client, payload) {
       const { session_id } = parseInput(joinSchema, payload, 'join_session');
@@ -31,8 +32,9 @@ export function chatHandlers(domain: AgentChatDomain, head: (room: string) => nu
       const { session_id, message, id, context } = parseInput(sendSchema, payload, 'send_message');
       if (!domain.has(session_id)) throw new SwitchyardError('NOT_FOUND', `unknown chat session ${session_id}`);
       if (!client.rooms.has(chatRoom(session_id))) throw new SwitchyardError('NOT_JOINED', `join_session ${session_id} before send_message`);
-      const result = domain.postUserMessage(session_id, message, { id, context });
-      return result.duplicate ? { ok: true, id: result.id, duplicate: true } : { ok: true, id: result.id };
+      // Acknowledged once stored (cluster mode: committed to the shared store, so an ack is never lost).
+      return committed(store.transact(() => domain.postUserMessage(session_id, message, { id, context })),
+        (result) => (result.duplicate ? { ok: true, id: result.id, duplicate: true } : { ok: true, id: result.id }));
     },
     leave_session(client, payload) {
       const { session_id } = parseInput(leaveSchema, payload, 'leave_session');

@@ -13,8 +13,8 @@ export function createAgentChatService(ctx: ServiceContext, legacy: LegacyFactor
   return {
     id: 'agent-chat',
     legacy: legacy(domain),
-    handlers: chatHandlers(domain, (room) => ctx.hub.head(room)),
-    routes: (router) => chatRoutes(router, domain),
+    handlers: chatHandlers(domain, (room) => ctx.hub.head(room), ctx.store),
+    routes: (router) => chatRoutes(router, domain, ctx.store),
     demo: () => chatDemo(domain),
     close: () => domain.close(),
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import { parseInput } from '../validate.js';
 import type { AgentChatDomain } from './domain.js';
+import { embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 import { AGENT_TYPES } from './events.js';
 
 const idField = z.string().min(1).max(200);
@@ -40,40 +41,42 @@ function createInput(body: unknown, query: Record<string, string | string[] | un
  * - `POST /api/producer/agent-chat/sessions/:id/messages` `{content, agent_type?, id?}` → 201 `{id, duplicate, message}` (200 for a repeated id)
  * - `POST /api/producer/agent-chat/sessions/:id/typing` `{is_typing}` → `{ok: true}`
  */
-export function chatRoutes(router: Router, domain: AgentChatDomain): void {
+export function chatRoutes(router: Router, domain: AgentChatDomain, store: EntityStore = embeddedStore): void {
   const legacy = '/api/agent-chat/sessions';
-  router.post(legacy, (ctx) => {
+  router.post(legacy, async (ctx) => {
     const input = parseInput(createSchema, createInput(ctx.request.body, ctx.query), 'chat session');
-    const session = domain.createSession(input);
+    const session = await store.transact(() => domain.createSession(input));
     ctx.body = { success: true, session_id: session.session_id, message: 'Chat session created successfully' };
   });
   router.get(`${legacy}/:sessionId`, (ctx) => {
     ctx.body = { success: true, session: requireSession(domain, ctx.params.sessionId!) };
   });
-  router.post(`${legacy}/:sessionId/messages`, (ctx) => {
+  router.post(`${legacy}/:sessionId/messages`, async (ctx) => {
     const { message, context, id } = parseInput(userMessageSchema, ctx.request.body, 'chat message');
-    const result = domain.postUserMessage(ctx.params.sessionId!, message, { id, context: context ?? undefined });
+    const result = await store.transact(() => domain.postUserMessage(ctx.params.sessionId!, message, { id, context: context ?? undefined }));
     const answer = { success: true, message: 'Message sent successfully' };
     // Legacy frontends send no id and get the legacy answer, key for key.
     ctx.body = id === undefined ? answer : { ...answer, id: result.id, duplicate: result.duplicate };
   });
 
   const base = '/api/producer/agent-chat/sessions';
-  router.post(base, (ctx) => {
+  router.post(base, async (ctx) => {
+    const input = parseInput(producerCreateSchema, ctx.request.body ?? {}, 'chat session');
+    ctx.body = await store.transact(() => domain.createSession(input));
     ctx.status = 201;
-    ctx.body = domain.createSession(parseInput(producerCreateSchema, ctx.request.body ?? {}, 'chat session'));
   });
   router.get(`${base}/:sessionId`, (ctx) => {
     ctx.body = requireSession(domain, ctx.params.sessionId!);
   });
-  router.post(`${base}/:sessionId/messages`, (ctx) => {
+  router.post(`${base}/:sessionId/messages`, async (ctx) => {
     const { content, agent_type, id } = parseInput(agentMessageSchema, ctx.request.body, 'agent message');
-    const result = domain.postAgentMessage(ctx.params.sessionId!, content, { agent_type, id });
+    const result = await store.transact(() => domain.postAgentMessage(ctx.params.sessionId!, content, { agent_type, id }));
     ctx.status = result.duplicate ? 200 : 201;
     ctx.body = result;
   });
-  router.post(`${base}/:sessionId/typing`, (ctx) => {
-    domain.setTyping(ctx.params.sessionId!, parseInput(typingSchema, ctx.request.body, 'typing').is_typing);
+  router.post(`${base}/:sessionId/typing`, async (ctx) => {
+    const { is_typing } = parseInput(typingSchema, ctx.request.body, 'typing');
+    await store.transact(() => domain.setTyping(ctx.params.sessionId!, is_typing));
     ctx.body = { ok: true };
   });
 }

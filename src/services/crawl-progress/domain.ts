@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
 import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { crawlRoom, type CrawlProgressState } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
@@ -30,7 +31,7 @@ export interface CrawlStart {
  */
 export class CrawlProgressDomain {
   readonly #ctx: ServiceContext;
-  readonly #states = new Map<string, CrawlProgressState>();
+  readonly #states: EntityMap<CrawlProgressState>;
   readonly #cleanups = new Map<string, NodeJS.Timeout>();
   readonly #retentionMs: number;
   readonly #limits: StorageLimits;
@@ -44,6 +45,12 @@ export class CrawlProgressDomain {
     this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
     this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (id) => this.#forget(id));
     this.#budget = new ByteBudget(this.#limits.serviceBytes, 'crawls');
+    const store = ctx.store ?? embeddedStore;
+    this.#states = store.map('crawl-progress');
+    // Another node's update keeps a crawl alive here too (each node runs its own idle expiry).
+    store.onRemoteChange('crawl-progress', (id) => {
+      if (this.#states.has(id) && !this.#cleanups.has(id)) this.#idle.touch(id);
+    });
   }
 
   get(progressId: string): CrawlProgressState | undefined {

@@ -10,7 +10,7 @@ export function createCrawlProgressService(ctx: ServiceContext, legacy: LegacyFa
     id: 'crawl-progress',
     legacy: legacy(domain),
     handlers: crawlHandlers(domain, (room) => ctx.hub.head(room)),
-    routes: (router) => crawlRoutes(router, domain),
+    routes: (router) => crawlRoutes(router, domain, ctx.store),
     demo: () => crawlDemo(domain),
     close: () => domain.close(),
   };

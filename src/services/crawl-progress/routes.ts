@@ -4,6 +4,7 @@ import { SwitchyardError } from '../../errors/catalogue.js';
 import { NAME_MAX, SHORT_MAX, TEXT_MAX } from '../storage-limits.js';
 import { parseInput } from '../validate.js';
 import type { CrawlProgressDomain } from './domain.js';
+import { embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 
 // Loose: the crawler passes extra kwargs through. Named fields have a maximum
 // length; the extra ones are bounded by the whole state's byte limit.
@@ -20,24 +21,25 @@ const errorSchema = z.strictObject({ error: z.string().min(1).max(TEXT_MAX) });
  * - `POST /api/producer/crawl-progress/:progressId/error` `{error}`
  * - `GET  /api/producer/crawl-progress/:progressId` → current state
  */
-export function crawlRoutes(router: Router, domain: CrawlProgressDomain): void {
+export function crawlRoutes(router: Router, domain: CrawlProgressDomain, store: EntityStore = embeddedStore): void {
+  // Each change is one step of the entity store: stored and published together (cluster mode awaits it).
   const base = '/api/producer/crawl-progress';
-  router.post(base, (ctx) => {
+  router.post(base, async (ctx) => {
     ctx.status = 201;
-    ctx.body = domain.start(parseInput(startSchema, ctx.request.body, 'crawl start'));
+    ctx.body = await store.transact(() => domain.start(parseInput(startSchema, ctx.request.body, 'crawl start')));
   });
   router.get(`${base}/:progressId`, (ctx) => {
     const state = domain.get(ctx.params.progressId!);
     if (!state) throw new SwitchyardError('NOT_FOUND', `unknown crawl ${ctx.params.progressId}`);
     ctx.body = state;
   });
-  router.post(`${base}/:progressId/progress`, (ctx) => {
-    ctx.body = domain.update(ctx.params.progressId!, parseInput(progressSchema, ctx.request.body, 'crawl progress'));
+  router.post(`${base}/:progressId/progress`, async (ctx) => {
+    ctx.body = await store.transact(() => domain.update(ctx.params.progressId!, parseInput(progressSchema, ctx.request.body, 'crawl progress')));
   });
-  router.post(`${base}/:progressId/complete`, (ctx) => {
-    ctx.body = domain.complete(ctx.params.progressId!, parseInput(completeSchema, ctx.request.body ?? {}, 'crawl complete'));
+  router.post(`${base}/:progressId/complete`, async (ctx) => {
+    ctx.body = await store.transact(() => domain.complete(ctx.params.progressId!, parseInput(completeSchema, ctx.request.body ?? {}, 'crawl complete')));
   });
-  router.post(`${base}/:progressId/error`, (ctx) => {
-    ctx.body = domain.fail(ctx.params.progressId!, parseInput(errorSchema, ctx.request.body, 'crawl error').error);
+  router.post(`${base}/:progressId/error`, async (ctx) => {
+    ctx.body = await store.transact(() => domain.fail(ctx.params.progressId!, parseInput(errorSchema, ctx.request.body, 'crawl error').error));
   });
 }

@@ -1,6 +1,7 @@
 import { postgresIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
 import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, LIST_BYTES, type StorageLimits } from '../storage-limits.js';
 import {
   KNOWLEDGE_ROOM,
@@ -63,7 +64,7 @@ export function toItem(source: KnowledgeSource): KnowledgeItem {
 export class KnowledgeItemsDomain {
   readonly #ctx: ServiceContext;
   // Insertion order; replacing a source keeps its place.
-  readonly #sources = new Map<string, KnowledgeSource>();
+  readonly #sources: EntityMap<KnowledgeSource>;
   readonly #limits: StorageLimits;
   // Keyed by source id: the whole list goes out on every change, so it is bounded as a whole.
   #budget: ByteBudget;
@@ -72,6 +73,7 @@ export class KnowledgeItemsDomain {
     this.#ctx = ctx;
     this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
     this.#budget = new ByteBudget(LIST_BYTES, 'knowledge items');
+    this.#sources = (ctx.store ?? embeddedStore).map('knowledge-items');
   }
 
   /** Items held, for tests and metrics. */

@@ -14,7 +14,7 @@ export function createKnowledgeItemsService(ctx: ServiceContext, legacy: LegacyF
     id: 'knowledge-items',
     legacy: legacy(domain),
     handlers: knowledgeHandlers(domain, (room) => ctx.hub.head(room)),
-    routes: (router) => knowledgeRoutes(router, domain),
+    routes: (router) => knowledgeRoutes(router, domain, ctx.store),
     demo: () => knowledgeDemo(domain),
   };
 }

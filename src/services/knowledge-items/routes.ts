@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import { parseInput } from '../validate.js';
 import type { KnowledgeItemsDomain } from './domain.js';
+import { embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 
 const sourceIdSchema = z.string().min(1).max(500);
 const sourceFields = {
@@ -40,30 +41,36 @@ const uploadErrorSchema = z.strictObject({
  *
  * Legacy REST kept: `GET /api/knowledge-items` → `{items, total, page: 1, per_page: 20, pages: 1}`.
  */
-export function knowledgeRoutes(router: Router, domain: KnowledgeItemsDomain): void {
+export function knowledgeRoutes(router: Router, domain: KnowledgeItemsDomain, store: EntityStore = embeddedStore): void {
+  // Each change is one step of the entity store (cluster mode: answered once committed).
   const base = '/api/producer/knowledge-items';
-  router.put(base, (ctx) => {
-    ctx.body = domain.replaceAll(parseInput(replaceSchema, ctx.request.body, 'knowledge items replace').sources);
+  router.put(base, async (ctx) => {
+    const { sources } = parseInput(replaceSchema, ctx.request.body, 'knowledge items replace');
+    ctx.body = await store.transact(() => domain.replaceAll(sources));
   });
-  router.post(`${base}/upload-completed`, (ctx) => {
-    ctx.body = domain.uploadCompleted(parseInput(uploadCompletedSchema, ctx.request.body, 'upload completed'));
+  router.post(`${base}/upload-completed`, async (ctx) => {
+    const input = parseInput(uploadCompletedSchema, ctx.request.body, 'upload completed');
+    ctx.body = await store.transact(() => domain.uploadCompleted(input));
   });
-  router.post(`${base}/upload-error`, (ctx) => {
-    ctx.body = domain.uploadError(parseInput(uploadErrorSchema, ctx.request.body, 'upload error'));
+  router.post(`${base}/upload-error`, async (ctx) => {
+    const input = parseInput(uploadErrorSchema, ctx.request.body, 'upload error');
+    ctx.body = await store.transact(() => domain.uploadError(input));
   });
   router.get(`${base}/:sourceId`, (ctx) => {
     const item = domain.get(ctx.params.sourceId!);
     if (!item) throw new SwitchyardError('NOT_FOUND', `unknown knowledge item ${ctx.params.sourceId}`);
     ctx.body = item;
   });
-  router.put(`${base}/:sourceId`, (ctx) => {
+  router.put(`${base}/:sourceId`, async (ctx) => {
     const sourceId = parseInput(sourceIdSchema, ctx.params.sourceId, 'source id');
-    const { item, created } = domain.upsert({ ...parseInput(upsertSchema, ctx.request.body, 'knowledge item'), source_id: sourceId });
+    const input = parseInput(upsertSchema, ctx.request.body, 'knowledge item');
+    const { item, created } = await store.transact(() => domain.upsert({ ...input, source_id: sourceId }));
     ctx.status = created ? 201 : 200;
     ctx.body = item;
   });
-  router.delete(`${base}/:sourceId`, (ctx) => {
-    ctx.body = { source_id: domain.remove(ctx.params.sourceId!).source_id, deleted: true };
+  router.delete(`${base}/:sourceId`, async (ctx) => {
+    const removed = await store.transact(() => domain.remove(ctx.params.sourceId!));
+    ctx.body = { source_id: removed.source_id, deleted: true };
   });
 
   router.get('/api/knowledge-items', (ctx) => {

@@ -1,9 +1,13 @@
 import { pythonUtcIsoZ } from '../../domain/clock.js';
 import type { ServiceContext } from '../service-module.js';
+import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
 import { LOGS_ROOM, type McpLogEntry, type McpLogLevel, type SequencedLogEntry } from './events.js';
 import { DEFAULT_MCP_LOGS_OPTIONS, type McpLogsOptions } from './options.js';
 import { publisherFor } from '../../domain/publisher.js';
 import { mcpLogs } from './contract.js';
+
+/** The buffer's id in the entity map (the service has one buffer). */
+const BUFFER = 'buffer';
 
 /**
  * MCP server logs, as the legacy `MCPServerManager` kept them: a bounded ring
@@ -13,12 +17,17 @@ import { mcpLogs } from './contract.js';
 export class McpLogsDomain {
   readonly #ctx: ServiceContext;
   readonly #options: McpLogsOptions;
-  // Owned here: oldest first, at most `bufferSize` entries, seq strictly increasing.
-  readonly #entries: SequencedLogEntry[] = [];
+  // Owned here: one entity, the buffer, oldest first, at most `bufferSize` entries, seq strictly increasing.
+  readonly #buffer: EntityMap<SequencedLogEntry[]>;
 
   constructor(ctx: ServiceContext, options: Partial<McpLogsOptions> = {}) {
     this.#ctx = ctx;
     this.#options = { ...DEFAULT_MCP_LOGS_OPTIONS, ...options };
+    this.#buffer = (ctx.store ?? embeddedStore).map('mcp-logs');
+  }
+
+  get #entries(): SequencedLogEntry[] {
+    return this.#buffer.get(BUFFER) ?? [];
   }
 
   /** Add one entry (legacy `_add_log`): stamp it, keep it, publish it as `log`. */
@@ -26,8 +35,10 @@ export class McpLogsDomain {
     const entry: McpLogEntry = { timestamp: pythonUtcIsoZ(this.#ctx.clock()), level, message };
     const { seq } = publisherFor(this.#ctx.hub, mcpLogs).publish(LOGS_ROOM, 'log', { ...entry });
     const stored: SequencedLogEntry = { ...entry, seq };
-    this.#entries.push(stored);
-    if (this.#entries.length > this.#options.bufferSize) this.#entries.splice(0, this.#entries.length - this.#options.bufferSize);
+    const entries = this.#entries;
+    entries.push(stored);
+    if (entries.length > this.#options.bufferSize) entries.splice(0, entries.length - this.#options.bufferSize);
+    this.#buffer.set(BUFFER, entries);
     return stored;
   }
 
@@ -49,7 +60,7 @@ export class McpLogsDomain {
 
   /** Legacy `clear_logs`: empty the buffer, then log that it was cleared. */
   clear(): SequencedLogEntry {
-    this.#entries.length = 0;
+    this.#buffer.set(BUFFER, []);
     return this.add('INFO', 'Logs cleared');
   }
 

@@ -18,7 +18,7 @@ export function createMcpLogsService(ctx: ServiceContext, legacy: LegacyFactory,
     id: 'mcp-logs',
     legacy: legacy(),
     handlers: mcpLogsHandlers(domain, (room) => ctx.hub.head(room)),
-    routes: (router) => mcpLogsRoutes(router, domain),
+    routes: (router) => mcpLogsRoutes(router, domain, ctx.store),
     demo: () => mcpLogsDemo(domain, options.demoIntervalMs),
   };
 }

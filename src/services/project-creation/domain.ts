@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
 import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, type StorageLimits } from '../storage-limits.js';
 import { creationRoom, progressEvent, type ProjectCreationState, type ProjectProgress } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
@@ -54,7 +55,7 @@ export function pythonTimedelta(ms: number): string {
  */
 export class ProjectCreationDomain {
   readonly #ctx: ServiceContext;
-  readonly #states = new Map<string, { state: ProjectCreationState; readonly startedAt: number }>();
+  readonly #states: EntityMap<{ state: ProjectCreationState; readonly startedAt: number }>;
   readonly #cleanups = new Map<string, NodeJS.Timeout>();
   readonly #completedRetentionMs: number;
   readonly #idleRetentionMs: number;
@@ -68,6 +69,7 @@ export class ProjectCreationDomain {
     this.#completedRetentionMs = options.completedRetentionMs ?? 5000;
     // The service's own 10 minutes, or the server-wide idle TTL when that is shorter.
     this.#idleRetentionMs = options.idleRetentionMs ?? Math.min(10 * 60_000, this.#limits.idleTtlMs);
+    this.#states = (ctx.store ?? embeddedStore).map('project-creation');
   }
 
   /** Creations tracked, for tests and metrics. */

@@ -27,8 +27,8 @@ export function createProjectCreationService(ctx: ServiceContext, legacy: Legacy
     legacy: legacy.creation(domain),
     handlers: projectCreationHandlers(domain, projects, (room) => ctx.hub.head(room)),
     routes: (router) => {
-      projectCreationRoutes(router, domain, flows);
-      projectListRoutes(router, projects);
+      projectCreationRoutes(router, domain, flows, ctx.store);
+      projectListRoutes(router, projects, ctx.store);
     },
     demo: () => projectCreationDemo(flows),
     close: () => {

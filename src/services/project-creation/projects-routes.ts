@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import { parseInput } from '../validate.js';
 import type { ProjectStore } from './projects.js';
+import { embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 
 const json = z.record(z.string(), z.unknown());
 
@@ -39,7 +40,7 @@ const updateSchema = z.strictObject({ ...projectFields, title: z.string().min(1)
  *
  * Legacy REST kept: `GET /api/projects` (the list, with `description`).
  */
-export function projectListRoutes(router: Router, projects: ProjectStore): void {
+export function projectListRoutes(router: Router, projects: ProjectStore, store: EntityStore = embeddedStore): void {
   const base = '/api/producer/projects';
   router.get(base, (ctx) => {
     ctx.body = projects.list();
@@ -49,15 +50,16 @@ export function projectListRoutes(router: Router, projects: ProjectStore): void 
     if (!project) throw new SwitchyardError('NOT_FOUND', `unknown project ${ctx.params.id}`);
     ctx.body = project;
   });
-  router.post(base, (ctx) => {
+  router.post(base, async (ctx) => {
     ctx.status = 201;
-    ctx.body = projects.create(parseInput(createSchema, ctx.request.body, 'project create'));
+    ctx.body = await store.transact(() => projects.create(parseInput(createSchema, ctx.request.body, 'project create')));
   });
-  router.put(`${base}/:id`, (ctx) => {
-    ctx.body = projects.update(ctx.params.id!, parseInput(updateSchema, ctx.request.body, 'project update'));
+  router.put(`${base}/:id`, async (ctx) => {
+    ctx.body = await store.transact(() => projects.update(ctx.params.id!, parseInput(updateSchema, ctx.request.body, 'project update')));
   });
-  router.delete(`${base}/:id`, (ctx) => {
-    ctx.body = { id: projects.remove(ctx.params.id!).id, deleted: true };
+  router.delete(`${base}/:id`, async (ctx) => {
+    const removed = await store.transact(() => projects.remove(ctx.params.id!));
+    ctx.body = { id: removed.id, deleted: true };
   });
 
   router.get('/api/projects', (ctx) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { postgresIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
 import { assertCapacity, assertEntityBytes, DEFAULT_STORAGE_LIMITS, LIST_BYTES, type StorageLimits } from '../storage-limits.js';
 import { PROJECT_LIST_ROOM, type ProjectRecord } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
@@ -39,7 +40,7 @@ export type ProjectPatch = Partial<Omit<ProjectInput, 'id'>>;
 export class ProjectStore {
   readonly #ctx: ServiceContext;
   // Insertion order; the list is served newest first, like the legacy `order("created_at", desc=True)`.
-  readonly #projects = new Map<string, ProjectRecord>();
+  readonly #projects: EntityMap<ProjectRecord>;
   // Owned here: id → the project's JSON size, and their sum.
   readonly #bytes = new Map<string, number>();
   #totalBytes = 0;
@@ -48,6 +49,7 @@ export class ProjectStore {
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx;
     this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
+    this.#projects = (ctx.store ?? embeddedStore).map('projects');
   }
 
   get size(): number {

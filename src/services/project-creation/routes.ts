@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import { parseInput } from '../validate.js';
 import type { ProjectCreationDomain } from './domain.js';
+import { embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 import type { CreationFlows } from './flow.js';
 import { projectFields } from './projects-routes.js';
 
@@ -37,30 +38,30 @@ const legacyCreateSchema = z.object({ ...projectFields, title: z.string().min(1)
  * Legacy REST kept: `POST /api/projects` `{title, description?, github_repo?, ...}` →
  * `{progress_id, status: "started", message}`, which runs the simulated creation flow.
  */
-export function projectCreationRoutes(router: Router, domain: ProjectCreationDomain, flows: CreationFlows): void {
+export function projectCreationRoutes(router: Router, domain: ProjectCreationDomain, flows: CreationFlows, store: EntityStore = embeddedStore): void {
   const base = '/api/producer/project-creation';
-  router.post(base, (ctx) => {
+  router.post(base, async (ctx) => {
     ctx.status = 201;
-    ctx.body = domain.start(parseInput(startSchema, ctx.request.body, 'project creation start'));
+    ctx.body = await store.transact(() => domain.start(parseInput(startSchema, ctx.request.body, 'project creation start')));
   });
   router.get(`${base}/:progressId`, (ctx) => {
     const state = domain.get(ctx.params.progressId!);
     if (!state) throw new SwitchyardError('NOT_FOUND', `unknown project creation ${ctx.params.progressId}`);
     ctx.body = state;
   });
-  router.post(`${base}/:progressId/progress`, (ctx) => {
-    ctx.body = domain.update(ctx.params.progressId!, parseInput(progressSchema, ctx.request.body, 'project creation progress'));
+  router.post(`${base}/:progressId/progress`, async (ctx) => {
+    ctx.body = await store.transact(() => domain.update(ctx.params.progressId!, parseInput(progressSchema, ctx.request.body, 'project creation progress')));
   });
-  router.post(`${base}/:progressId/complete`, (ctx) => {
-    ctx.body = domain.complete(ctx.params.progressId!, parseInput(completeSchema, ctx.request.body ?? {}, 'project creation complete'));
+  router.post(`${base}/:progressId/complete`, async (ctx) => {
+    ctx.body = await store.transact(() => domain.complete(ctx.params.progressId!, parseInput(completeSchema, ctx.request.body ?? {}, 'project creation complete')));
   });
-  router.post(`${base}/:progressId/error`, (ctx) => {
-    ctx.body = domain.fail(ctx.params.progressId!, parseInput(errorSchema, ctx.request.body, 'project creation error').error);
+  router.post(`${base}/:progressId/error`, async (ctx) => {
+    ctx.body = await store.transact(() => domain.fail(ctx.params.progressId!, parseInput(errorSchema, ctx.request.body, 'project creation error').error));
   });
 
-  router.post('/api/projects', (ctx) => {
+  router.post('/api/projects', async (ctx) => {
     const { title, description, github_repo, ...extras } = parseInput(legacyCreateSchema, ctx.request.body, 'create project');
-    const started = flows.start({ title, description, github_repo }, extras);
+    const started = await store.transact(() => flows.start({ title, description, github_repo }, extras));
     ctx.body = {
       progress_id: started.progressId,
       status: 'started',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { postgresIso, pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
 import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { tasksRoom, type TaskEventName, type TaskRow, type TaskStatus } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
@@ -44,8 +45,8 @@ export interface ProjectTasksOptions {
 export class ProjectTasksDomain {
   readonly #ctx: ServiceContext;
   // Owned here: project id → task id → row (insertion order breaks task_order ties, like created_at).
-  readonly #projects = new Map<string, Map<string, TaskRow>>();
-  readonly #projectOf = new Map<string, string>();
+  readonly #projects: EntityMap<Map<string, TaskRow>>;
+  readonly #projectOf: EntityMap<string>;
   readonly #maxTasks: number;
   readonly #limits: StorageLimits;
   readonly #idle: IdleExpiry;
@@ -58,6 +59,12 @@ export class ProjectTasksDomain {
     this.#maxTasks = options.maxTasksPerProject ?? this.#limits.tasksPerProject;
     this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (projectId) => this.#forgetProject(projectId));
     this.#budget = new ByteBudget(this.#limits.serviceBytes, 'tasks');
+    const store = ctx.store ?? embeddedStore;
+    this.#projects = store.map('project-tasks');
+    this.#projectOf = store.map('project-tasks-index');
+    store.onRemoteChange('project-tasks', (projectId) => {
+      if (this.#projects.has(projectId)) this.#idle.touch(projectId);
+    });
   }
 
   /** Projects with tasks, for tests and metrics. */

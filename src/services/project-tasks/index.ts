@@ -15,7 +15,7 @@ export function createProjectTasksService(ctx: ServiceContext, legacy: LegacyFac
     id: 'project-tasks',
     legacy: legacy(domain, ctx.clock),
     handlers: tasksHandlers(domain, (room) => ctx.hub.head(room), ctx.clock),
-    routes: (router) => tasksRoutes(router, domain),
+    routes: (router) => tasksRoutes(router, domain, ctx.store),
     demo: () => tasksDemo(domain),
     close: () => domain.close(),
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import { parseInput } from '../validate.js';
 import type { ProjectTasksDomain } from './domain.js';
+import { embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 import { TASK_STATUSES } from './events.js';
 
 const idField = z.string().min(1).max(200);
@@ -45,48 +46,48 @@ const batchSchema = z.strictObject({ tasks: z.array(z.strictObject({ ...producer
  *   with `?hard=true` a real delete (`task_deleted`) → the removed task
  * - `POST   /api/producer/project-tasks/:projectId/tasks_updated` `{tasks: [{id, ...fields}]}` → `{project_id, updated_tasks}`
  */
-export function tasksRoutes(router: Router, domain: ProjectTasksDomain): void {
-  router.post('/api/tasks', (ctx) => {
+export function tasksRoutes(router: Router, domain: ProjectTasksDomain, store: EntityStore = embeddedStore): void {
+  router.post('/api/tasks', async (ctx) => {
     const { project_id, ...input } = parseInput(legacyCreateSchema, ctx.request.body, 'create task');
-    ctx.body = { message: 'Task created successfully', task: domain.create(project_id, input) };
+    ctx.body = { message: 'Task created successfully', task: await store.transact(() => domain.create(project_id, input)) };
   });
   router.get('/api/tasks/:taskId', (ctx) => {
     const task = domain.get(ctx.params.taskId!);
     if (!task || task.archived) throw new SwitchyardError('NOT_FOUND', `Task ${ctx.params.taskId} not found`);
     ctx.body = task;
   });
-  router.put('/api/tasks/:taskId', (ctx) => {
+  router.put('/api/tasks/:taskId', async (ctx) => {
     const changes = parseInput(legacyUpdateSchema, ctx.request.body, 'update task');
-    ctx.body = { message: 'Task updated successfully', task: domain.update(ctx.params.taskId!, changes) };
+    ctx.body = { message: 'Task updated successfully', task: await store.transact(() => domain.update(ctx.params.taskId!, changes)) };
   });
-  router.delete('/api/tasks/:taskId', (ctx) => {
-    ctx.body = { message: 'Task archived successfully', ...domain.archive(ctx.params.taskId!) };
+  router.delete('/api/tasks/:taskId', async (ctx) => {
+    ctx.body = { message: 'Task archived successfully', ...await store.transact(() => domain.archive(ctx.params.taskId!)) };
   });
   router.get('/api/projects/:projectId/tasks', (ctx) => {
     ctx.body = domain.list(ctx.params.projectId!, { includeArchived: ctx.query.include_archived === 'true' });
   });
 
   const base = '/api/producer/project-tasks/:projectId';
-  router.post(`${base}/tasks`, (ctx) => {
+  router.post(`${base}/tasks`, async (ctx) => {
     ctx.status = 201;
-    ctx.body = domain.create(ctx.params.projectId!, parseInput(producerCreateSchema, ctx.request.body, 'create task'));
+    ctx.body = await store.transact(() => domain.create(ctx.params.projectId!, parseInput(producerCreateSchema, ctx.request.body, 'create task')));
   });
   router.get(`${base}/tasks`, (ctx) => {
     ctx.body = domain.list(ctx.params.projectId!, { includeArchived: ctx.query.include_archived === 'true' });
   });
-  router.put(`${base}/tasks/:taskId`, (ctx) => {
+  router.put(`${base}/tasks/:taskId`, async (ctx) => {
     const taskId = requireInProject(domain, ctx.params.projectId!, ctx.params.taskId!);
-    ctx.body = domain.update(taskId, parseInput(producerUpdateSchema, ctx.request.body, 'update task'));
+    ctx.body = await store.transact(() => domain.update(taskId, parseInput(producerUpdateSchema, ctx.request.body, 'update task')));
   });
-  router.delete(`${base}/tasks/:taskId`, (ctx) => {
+  router.delete(`${base}/tasks/:taskId`, async (ctx) => {
     const taskId = requireInProject(domain, ctx.params.projectId!, ctx.params.taskId!);
     const archivedBy = typeof ctx.query.archived_by === 'string' && ctx.query.archived_by !== '' ? ctx.query.archived_by.slice(0, 100) : undefined;
-    ctx.body = ctx.query.hard === 'true' ? domain.delete(taskId) : domain.archive(taskId, archivedBy);
+    ctx.body = await store.transact(() => (ctx.query.hard === 'true' ? domain.delete(taskId) : domain.archive(taskId, archivedBy)));
   });
-  router.post(`${base}/tasks_updated`, (ctx) => {
+  router.post(`${base}/tasks_updated`, async (ctx) => {
     const projectId = ctx.params.projectId!;
     const { tasks } = parseInput(batchSchema, ctx.request.body, 'tasks_updated');
-    ctx.body = { project_id: projectId, updated_tasks: domain.updateMany(projectId, tasks) };
+    ctx.body = { project_id: projectId, updated_tasks: await store.transact(() => domain.updateMany(projectId, tasks)) };
   });
 }
 

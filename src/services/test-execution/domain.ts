@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
+import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
 import { assertCapacity, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { executionRoom, FINISHED_STATUSES, MESSAGES, type TestReplay, type TestStatus, type TestSummary, type TestType } from './events.js';
 import { DEFAULT_TEST_EXECUTION_OPTIONS, type TestExecutionOptions } from './options.js';
@@ -42,8 +43,6 @@ interface ExecutionRecord {
   /** Oldest first, at most `maxOutputLines` and `entityBytes` (UTF-8) in all. */
   readonly output: string[];
   outputBytes: number;
-  /** The "Tests still running..." timer, armed only while running. */
-  stillRunning: NodeJS.Timeout | undefined;
 }
 
 const RESULT_TEXT: Record<TestType, { passed: string; failed: string }> = {
@@ -61,8 +60,10 @@ const RESULT_TEXT: Record<TestType, { passed: string; failed: string }> = {
 export class TestExecutionDomain {
   readonly #ctx: ServiceContext;
   readonly #options: TestExecutionOptions;
-  readonly #executions = new Map<string, ExecutionRecord>();
+  readonly #executions: EntityMap<ExecutionRecord>;
   readonly #cleanups = new Map<string, NodeJS.Timeout>();
+  // The "Tests still running..." timers, armed only while running (kept apart: records are plain data).
+  readonly #stillRunning = new Map<string, NodeJS.Timeout>();
   readonly #queuedListeners = new Set<(executionId: string) => void>();
   readonly #limits: StorageLimits;
   readonly #idle: IdleExpiry;
@@ -74,6 +75,11 @@ export class TestExecutionDomain {
     this.#limits = ctx.storage ?? DEFAULT_STORAGE_LIMITS;
     this.#idle = new IdleExpiry(this.#limits.idleTtlMs, ctx.clock, (id) => this.#forget(id));
     this.#budget = new ByteBudget(this.#limits.serviceBytes, 'test executions');
+    const store = ctx.store ?? embeddedStore;
+    this.#executions = store.map('test-execution');
+    store.onRemoteChange('test-execution', (id) => {
+      if (this.#executions.has(id) && !this.#cleanups.has(id)) this.#idle.touch(id);
+    });
   }
 
   /** Executions held (finished ones until their retention ends), for tests and metrics. */
@@ -103,7 +109,7 @@ export class TestExecutionDomain {
     assertCapacity(this.#executions.size, this.#limits.maxEntities, 'test executions');
     const record: ExecutionRecord = {
       execution_id: executionId, test_type: input.test_type ?? 'mcp', status: 'pending', startedMs: this.#ctx.clock(),
-      completedMs: undefined, exit_code: null, summary: null, output: [], outputBytes: 0, stillRunning: undefined,
+      completedMs: undefined, exit_code: null, summary: null, output: [], outputBytes: 0,
     };
     this.#executions.set(executionId, record);
     this.#idle.touch(executionId);
@@ -218,7 +224,8 @@ export class TestExecutionDomain {
   }
 
   close(): void {
-    for (const record of this.#executions.values()) clearTimeout(record.stillRunning);
+    for (const timer of this.#stillRunning.values()) clearTimeout(timer);
+    this.#stillRunning.clear();
     for (const timer of this.#cleanups.values()) clearTimeout(timer);
     this.#cleanups.clear();
     this.#queuedListeners.clear();
@@ -227,8 +234,8 @@ export class TestExecutionDomain {
 
   /** Forget an execution and its room (retention ended, or idle for the TTL). */
   #forget(executionId: string): void {
-    const record = this.#executions.get(executionId);
-    if (record) clearTimeout(record.stillRunning);
+    clearTimeout(this.#stillRunning.get(executionId));
+    this.#stillRunning.delete(executionId);
     clearTimeout(this.#cleanups.get(executionId));
     this.#cleanups.delete(executionId);
     this.#idle.forget(executionId);
@@ -245,8 +252,8 @@ export class TestExecutionDomain {
   }
 
   #finish(record: ExecutionRecord): void {
-    clearTimeout(record.stillRunning);
-    record.stillRunning = undefined;
+    clearTimeout(this.#stillRunning.get(record.execution_id));
+    this.#stillRunning.delete(record.execution_id);
     record.completedMs = this.#ctx.clock();
     const executionId = record.execution_id;
     // Finished: its retention timer ends it, not the idle TTL.
@@ -258,13 +265,17 @@ export class TestExecutionDomain {
 
   /** Legacy: `readline()` with a 30 s timeout; each timeout while the process lives sends "Tests still running...". */
   #armStillRunning(record: ExecutionRecord): void {
-    clearTimeout(record.stillRunning);
-    record.stillRunning = setTimeout(() => {
-      if (record.status !== 'running') return;
-      this.#publish(record, 'test_status', { status: 'running', message: MESSAGES.stillRunning, timestamp: this.#now() });
-      this.#armStillRunning(record);
+    const executionId = record.execution_id;
+    clearTimeout(this.#stillRunning.get(executionId));
+    const timer = setTimeout(() => {
+      // Read again: the record may have changed since (cluster mode: on another node).
+      const current = this.#executions.get(executionId);
+      if (current?.status !== 'running') return;
+      this.#publish(current, 'test_status', { status: 'running', message: MESSAGES.stillRunning, timestamp: this.#now() });
+      this.#armStillRunning(current);
     }, this.#options.stillRunningMs);
-    record.stillRunning.unref();
+    timer.unref();
+    this.#stillRunning.set(executionId, timer);
   }
 
   #publish<E extends TestLiveEvent>(record: ExecutionRecord, event: E, fields: Omit<PublishPayload<TestServerToClientEvents, E>, 'execution_id'>): void {

@@ -20,8 +20,8 @@ export function createTestExecutionService(ctx: ServiceContext, legacy: LegacyFa
     legacy: legacy(domain),
     handlers: testExecutionHandlers(domain, (room) => ctx.hub.head(room)),
     routes: (router) => {
-      testExecutionRoutes(router, domain);
-      testExecutionLegacyRoutes(router, domain);
+      testExecutionRoutes(router, domain, ctx.store);
+      testExecutionLegacyRoutes(router, domain, ctx.store);
     },
     demo: () => testExecutionDemo(domain, options.demoIntervalMs, options.demoLineMs),
     close: () => domain.close(),

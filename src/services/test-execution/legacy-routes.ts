@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import { parseInput } from '../validate.js';
 import type { TestExecutionDomain } from './domain.js';
+import { embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 import { TEST_TYPES, type TestType } from './events.js';
 
 // Legacy `TestExecutionRequest {test_type, options?}`; the path already names the type, so both are optional here.
@@ -23,11 +24,11 @@ const RUN_MESSAGE: Record<TestType, string> = { mcp: 'Python test execution star
  * - `GET /api/tests/history?limit=50&offset=0` → `{executions, total_count}`
  * - `DELETE /api/tests/execution/:executionId` → `{message: "Test execution cancelled", execution_id}`; 400 unless pending/running
  */
-export function testExecutionLegacyRoutes(router: Router, domain: TestExecutionDomain): void {
+export function testExecutionLegacyRoutes(router: Router, domain: TestExecutionDomain, store: EntityStore = embeddedStore): void {
   for (const testType of TEST_TYPES) {
-    router.post(`/api/tests/${testType}/run`, (ctx) => {
+    router.post(`/api/tests/${testType}/run`, async (ctx) => {
       parseInput(runSchema, ctx.request.body ?? {}, 'test run');
-      const view = domain.queue(testType);
+      const view = await store.transact(() => domain.queue(testType));
       ctx.body = { execution_id: view.execution_id, test_type: view.test_type, status: view.status, started_at: view.started_at, message: RUN_MESSAGE[testType] };
     });
   }
@@ -41,8 +42,8 @@ export function testExecutionLegacyRoutes(router: Router, domain: TestExecutionD
     const all = domain.list();
     ctx.body = { executions: all.slice(offset, offset + limit), total_count: all.length };
   });
-  router.delete('/api/tests/execution/:executionId', (ctx) => {
-    const view = domain.cancel(ctx.params.executionId!);
+  router.delete('/api/tests/execution/:executionId', async (ctx) => {
+    const view = await store.transact(() => domain.cancel(ctx.params.executionId!));
     ctx.body = { message: 'Test execution cancelled', execution_id: view.execution_id };
   });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import { parseInput } from '../validate.js';
 import type { TestExecutionDomain } from './domain.js';
+import { embeddedStore, type EntityStore } from '../../domain/entity-store.js';
 import { TEST_TYPES } from './events.js';
 
 const startSchema = z.strictObject({
@@ -27,14 +28,18 @@ const completeSchema = z.strictObject({
  * - `POST /api/producer/test-execution/:executionId/complete` `{exit_code, status?, summary?}`
  * - `GET  /api/producer/test-execution/:executionId` → the execution and its buffered `output`
  */
-export function testExecutionRoutes(router: Router, domain: TestExecutionDomain): void {
+export function testExecutionRoutes(router: Router, domain: TestExecutionDomain, store: EntityStore = embeddedStore): void {
   const base = '/api/producer/test-execution';
-  router.post(`${base}/start`, (ctx) => {
+  router.post(`${base}/start`, async (ctx) => {
     const { execution_id, test_type, message } = parseInput(startSchema, ctx.request.body ?? {}, 'test start');
-    const existing = execution_id === undefined ? undefined : domain.get(execution_id);
-    const id = existing?.execution_id ?? domain.create({ execution_id, test_type }).execution_id;
-    ctx.status = existing ? 200 : 201;
-    ctx.body = domain.start(id, message);
+    // Created and started in one step of the store.
+    const { existed, view } = await store.transact(() => {
+      const existing = execution_id === undefined ? undefined : domain.get(execution_id);
+      const id = existing?.execution_id ?? domain.create({ execution_id, test_type }).execution_id;
+      return { existed: existing !== undefined, view: domain.start(id, message) };
+    });
+    ctx.status = existed ? 200 : 201;
+    ctx.body = view;
   });
   router.get(`${base}/:executionId`, (ctx) => {
     const id = ctx.params.executionId!;
@@ -42,15 +47,15 @@ export function testExecutionRoutes(router: Router, domain: TestExecutionDomain)
     if (!view) throw new SwitchyardError('NOT_FOUND', `unknown test execution ${id}`);
     ctx.body = { ...view, output: domain.output(id) };
   });
-  router.post(`${base}/:executionId/output`, (ctx) => {
+  router.post(`${base}/:executionId/output`, async (ctx) => {
     const id = ctx.params.executionId!;
     const { lines } = parseInput(outputSchema, ctx.request.body, 'test output');
-    ctx.body = { execution_id: id, sent: domain.appendOutput(id, lines) };
+    ctx.body = { execution_id: id, sent: await store.transact(() => domain.appendOutput(id, lines)) };
   });
-  router.post(`${base}/:executionId/error`, (ctx) => {
-    ctx.body = domain.fail(ctx.params.executionId!, parseInput(errorSchema, ctx.request.body, 'test error').error);
+  router.post(`${base}/:executionId/error`, async (ctx) => {
+    ctx.body = await store.transact(() => domain.fail(ctx.params.executionId!, parseInput(errorSchema, ctx.request.body, 'test error').error));
   });
-  router.post(`${base}/:executionId/complete`, (ctx) => {
-    ctx.body = domain.complete(ctx.params.executionId!, parseInput(completeSchema, ctx.request.body, 'test complete'));
+  router.post(`${base}/:executionId/complete`, async (ctx) => {
+    ctx.body = await store.transact(() => domain.complete(ctx.params.executionId!, parseInput(completeSchema, ctx.request.body, 'test complete')));
   });
 }
