@@ -9,6 +9,7 @@ import { jwtVerifier } from '../auth/verifier.js';
 import type { StageControl } from '../cluster/stage-control.js';
 import { createFlagSource, FileLastKnownStore, type LastKnownStore } from '../flags/index.js';
 import type { Stage } from '../flags/stage.js';
+import { SwitchyardError } from '../errors/catalogue.js';
 import { createSwitchyard } from '../server/app.js';
 import { parseConfig } from '../server/config.js';
 import type { ServiceId } from '../registry/contracts.js';
@@ -78,6 +79,14 @@ export async function serve(argv: readonly string[]): Promise<void> {
     trustedProxies: config.trustedProxies,
     ...(cluster ? { cluster, stageControl } : {}),
     producerToken: config.producerToken, verifyClient, tokenCookie: config.tokenCookie, allowedOrigins: config.allowedOrigins,
+  }).catch((error: unknown) => {
+    // Cluster mode cannot serve without the shared state: exit, and let the
+    // process supervisor start it again (with its backoff) until Redis answers.
+    if (error instanceof SwitchyardError && error.code === 'STORE_UNAVAILABLE') {
+      logger.fatal({ err: error, redis: config.redisUrl }, 'redis unreachable at start: cannot load the cluster\'s state');
+      process.exit(1);
+    }
+    throw error;
   });
   const address = await sy.listen(config.port, config.host);
   const stops = config.demo ? [...sy.modules.values()].flatMap((m) => (m.demo ? [m.demo()] : [])) : [];
