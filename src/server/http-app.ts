@@ -109,7 +109,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = options.metrics.registry.contentType;
-    ctx.body = await options.metrics.registry.metrics();
+    ctx.body = await options.metrics.scrape();
   });
   for (const module of options.modules.values()) module.routes(router);
   options.extend?.(router);
