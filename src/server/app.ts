@@ -127,6 +127,8 @@ export interface Switchyard {
   readonly ready: boolean;
   /** Graceful stop: no new connections, legacy sockets closed with 1001, Socket.IO clients disconnected. */
   close(): Promise<void>;
+  /** The limits in force (`options.limits` over DEFAULT_LIMITS). */
+  readonly limits: Readonly<Limits>;
 }
 
 /** Build a Switchyard (plans loaded and validated; not yet listening). */
@@ -253,7 +255,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
 
   let address: AddressInfo | undefined;
   const switchyard: Switchyard = {
-    httpServer, io, hub, plans, modules, logger, metrics, stages,
+    httpServer, io, hub, plans, modules, logger, metrics, stages, limits: Object.freeze({ ...limits }),
     legacySessions: () => door.sessions(),
     get url() {
       if (!address) throw new Error('not listening');
