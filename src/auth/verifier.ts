@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { SwitchyardError } from '../errors/catalogue.js';
 
 /** Who a verified client is. `subject` is stable per user (the JWT `sub`). */
@@ -40,7 +40,10 @@ export interface JwtVerifierOptions {
 export function jwtVerifier(options: JwtVerifierOptions): ClientVerifier {
   if (!options.secret === !options.jwksUrl) throw new Error('jwtVerifier needs exactly one of secret or jwksUrl');
   const secret = options.secret ? new TextEncoder().encode(options.secret) : undefined;
-  const jwks: JWTVerifyGetKey | undefined = options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined;
+  const jwksUrl = options.jwksUrl ? new URL(options.jwksUrl) : undefined;
+  // jose loads on the first token, not at import: a server without client auth never pays for it.
+  let jose: Promise<typeof import('jose')> | undefined;
+  let jwks: JWTVerifyGetKey | undefined;
   const verifyOptions = {
     ...(options.issuer ? { issuer: options.issuer } : {}),
     ...(options.audience ? { audience: options.audience } : {}),
@@ -48,6 +51,9 @@ export function jwtVerifier(options: JwtVerifierOptions): ClientVerifier {
     ...(secret ? { algorithms: ['HS256'] } : {}),
   };
   return async ({ token }) => {
+    const { jwtVerify, createRemoteJWKSet } = await (jose ??= import('jose'));
+    // One key set per verifier, so jose's key cache and cooldown span every token.
+    if (jwksUrl) jwks ??= createRemoteJWKSet(jwksUrl);
     const { payload } = secret ? await jwtVerify(token, secret, verifyOptions) : await jwtVerify(token, jwks!, verifyOptions);
     return identityOf(payload);
   };

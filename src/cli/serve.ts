@@ -12,6 +12,7 @@ import type { Stage } from '../flags/stage.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { createSwitchyard } from '../server/app.js';
 import { parseConfig } from '../server/config.js';
+import { logStartupSummary } from '../server/startup-summary.js';
 import type { ServiceId } from '../registry/contracts.js';
 
 export async function serve(argv: readonly string[]): Promise<void> {
@@ -96,6 +97,7 @@ export async function serve(argv: readonly string[]): Promise<void> {
     logger.warn('NODE_ENV=production and SWITCHYARD_PRODUCER_TOKEN is not set: anyone who reaches this port can publish through /api/producer/*');
   }
   logger.info({ producerToken: Boolean(config.producerToken), clientAuth: verifyClient ? (config.jwksUrl ? 'jwks' : 'hs256') : 'off', allowedOrigins: config.allowedOrigins ?? 'any' }, 'access');
+  logStartupSummary(logger, { flags, limits: sy.limits, flagsLocation: config.unleashUrl ?? config.flagsFile });
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -3,7 +3,7 @@ import { FileFlagSource } from './file-flag-source.js';
 import { OverrideFlagSource } from './override-flag-source.js';
 import { PlanFlagSource, type FlagLogger } from './plan-flag-source.js';
 import type { Stage } from './stage.js';
-import { UnleashFlagSource } from './unleash-flag-source.js';
+import { LazyUnleashFlagSource } from './lazy-unleash-flag-source.js';
 import type { LastKnownStore } from './last-known.js';
 
 export type { FlagContext, FlagSource, FlagSourceKind, FlagSourceStatus } from './flag-source.js';
@@ -17,7 +17,9 @@ export {
   type PlanFlagSourceOptions,
 } from './plan-flag-source.js';
 export { FileFlagSource, flagsFileSchema, type FileFlagSourceOptions, type FlagsFile } from './file-flag-source.js';
-export { UnleashFlagSource, type UnleashFlagSourceOptions } from './unleash-flag-source.js';
+// Types only: the Unleash module (and unleash-client) loads when a source starts (LazyUnleashFlagSource).
+export type { UnleashFlagSource, UnleashFlagSourceOptions } from './unleash-flag-source.js';
+export { LazyUnleashFlagSource } from './lazy-unleash-flag-source.js';
 export { OverrideFlagSource, type StageOrigin } from './override-flag-source.js';
 export { FileLastKnownStore, type LastKnownFlags, type LastKnownStore } from './last-known.js';
 
@@ -73,7 +75,7 @@ export function createFlagSource(options: CreateFlagSourceOptions): OverrideFlag
   const { defaults, flagNames, logger } = options;
   if (options.unleashUrl) {
     return new OverrideFlagSource(
-      new UnleashFlagSource({
+      new LazyUnleashFlagSource({
         url: options.unleashUrl,
         defaults,
         flagNames,

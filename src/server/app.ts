@@ -150,6 +150,8 @@ export interface Switchyard {
   close(): Promise<void>;
   /** Automatic rollback (src/rollout/guard.ts), when stages are enforced through an override layer. */
   readonly guard: Guard | undefined;
+  /** The limits in force (`options.limits` over DEFAULT_LIMITS). */
+  readonly limits: Readonly<Limits>;
 }
 
 /** Build a Switchyard (plans loaded and validated; not yet listening). */
@@ -306,7 +308,7 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
 
   let address: AddressInfo | undefined;
   const switchyard: Switchyard = {
-    httpServer, io, hub, plans, modules, logger, metrics, stages, guard,
+    httpServer, io, hub, plans, modules, logger, metrics, stages, guard, limits: Object.freeze({ ...limits }),
     legacySessions: () => door.sessions(),
     get url() {
       if (!address) throw new Error('not listening');

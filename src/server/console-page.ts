@@ -11,12 +11,13 @@ import { CONSOLE_SCRIPT } from './console-script.js';
 export function consoleRoutes(router: Router): void {
   router.get('/console', (ctx) => {
     ctx.type = 'html';
-    ctx.set('Content-Security-Policy', CSP);
+    const { page, csp } = (built ??= build());
+    ctx.set('Content-Security-Policy', csp);
     // For browsers that predate frame-ancestors: the console must never be framed (clickjacking a stage switch).
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = PAGE;
+    ctx.body = page;
   });
 }
 
@@ -49,12 +50,19 @@ const BODY = `
 
 const hash = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
+/** Built on the first request: a server nobody opens the console on never hashes or assembles the page. */
+let built: { page: string; csp: string } | undefined;
+
+function build(): { page: string; csp: string } {
+  return { page: PAGE(), csp: CSP() };
+}
+
 /**
  * Only this page's own inline style and script run (by hash, no
  * 'unsafe-inline'), it talks to this origin only, and no other page may
  * frame it.
  */
-const CSP = [
+const CSP = (): string => [
   "default-src 'none'",
   `script-src ${hash(CONSOLE_SCRIPT)}`,
   `style-src ${hash(STYLE)}`,
@@ -65,6 +73,6 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const PAGE = `<!doctype html>
+const PAGE = (): string => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Switchyard console</title>
 <style>${STYLE}</style></head><body>${BODY}<script>${CONSOLE_SCRIPT}</script></body></html>`;

@@ -116,7 +116,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = options.metrics.registry.contentType;
-    ctx.body = await options.metrics.registry.metrics();
+    ctx.body = await options.metrics.scrape();
   });
   // Which service a path belongs to, for the refusal and error metrics: the routes each module added.
   const serviceRoutes: Array<{ service: HostedId; layers: Router['stack'] }> = [];

@@ -90,11 +90,11 @@ export class Metrics {
   readonly #received = new Map<string, PerTransport>();
   #stages: StageView | undefined;
   #connectionIds = 0;
+  #processMetrics = false;
 
   constructor(hub: RoomHub, services: readonly HostedId[], planStage: (service: HostedId) => Stage) {
     this.services = services;
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
     for (const service of services) {
       this.#delivered.set(service, { legacy: 0, socketio: 0 });
       this.#received.set(service, { legacy: 0, socketio: 0 });
@@ -203,6 +203,20 @@ export class Metrics {
   /** The stage gauges read this from now on (the stage controller). */
   watchStages(view: StageView): void {
     this.#stages = view;
+  }
+
+  /**
+   * The exposition text for /metrics. The process collectors
+   * (`switchyard_process_*`: CPU, memory, GC, event-loop lag) are registered on
+   * the first scrape, so their counters and histograms start there: a server
+   * nobody scrapes runs no event-loop monitor and no GC observer.
+   */
+  async scrape(): Promise<string> {
+    if (!this.#processMetrics) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
+      this.#processMetrics = true;
+    }
+    return this.registry.metrics();
   }
 
   nextConnectionId(): number {

@@ -68,6 +68,10 @@
  * (150000), BENCH_CPU_PROF (switchyard, ws, socketio or switch — that
  * target's server processes run with --cpu-prof, profiles in
  * test/bench/results/profiles/).
+ *
+ * Then, with their own deadlines and result files: start-up weight
+ * (startup.ts, BENCH_ONLY=startup) and capacity (capacity.ts,
+ * BENCH_ONLY=capacity; 20,000 idle connections, up to 7 min).
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -80,6 +84,8 @@ import { FANOUT_PROGRESS_ID, type ClientApi, type ClientKind, type DeliveryStats
 import { fmt, textTable, writeResults, type BaselineName, type BenchResults, type MetricRow, type SectionResult } from './report.js';
 import { median } from './stats.js';
 import { benchSwitchTime } from './switch-time.js';
+import { benchStartup } from './startup.js';
+import { benchCapacity } from './capacity.js';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -401,7 +407,26 @@ function description(): string[] {
   ];
 }
 
+/** Start-up weight (startup.ts) and capacity (capacity.ts): their own deadlines and result files (startup.*, capacity.*). */
+const STANDALONE = [['startup', 'Start-up weight vs plain socket.io', benchStartup], ['capacity', 'Capacity: idle connections on one node', benchCapacity]] as const;
+
+async function runStandalone(): Promise<void> {
+  for (const [id, title, bench] of STANDALONE) {
+    if (ONLY.size > 0 && !ONLY.has(id)) continue;
+    log(`\n${title}`);
+    try {
+      await bench({ log, resultsDir: RESULTS_DIR });
+      log(`Wrote test/bench/results/${id}.json and ${id}.md.`);
+    } catch (error) {
+      log(`  ABORTED: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
 async function main(): Promise<void> {
+  // Only the stand-alone benches asked for: leave latest.* (the comparison) as it is.
+  if (ONLY.size > 0 && [...ONLY].every((id) => STANDALONE.some(([standalone]) => standalone === id))) return runStandalone();
   const started = Date.now();
   const budgetEnd = started + CONFIG.totalBudgetMs;
   const allScopes = new Set<Scope>();
@@ -497,6 +522,11 @@ async function main(): Promise<void> {
   for (const s of results.sections) for (const n of s.notes) log(`note (${s.title}): ${n}`);
   for (const n of results.switchTime.notes) log(`note (switch and resume time): ${n}`);
   log(`Done in ${fmt(results.durationMs / 1000, 1)} s. Wrote test/bench/results/latest.json and latest.md.`);
+
+
+  // Start-up weight and capacity: their own deadlines and result files, after the comparison's budget.
+  clearTimeout(watchdog);
+  await runStandalone();
   const failed = results.sections.filter((s) => s.status !== 'ok').map((s) => `${s.id} (${s.status})`);
   if (results.switchTime.status === 'aborted') failed.push('switch (aborted)');
   if (failed.length > 0) {

@@ -150,4 +150,14 @@ describe('createFlagSource', () => {
     // Never started: closing must still be clean.
     await Promise.all([unleash.close(), file.close()]);
   });
+
+  it('loads the Unleash client on start: until Unleash answers it serves the plan stages and says why it is unhealthy', async () => {
+    // Port 9 (discard): nothing answers, so start() gives up after its bounded wait.
+    const flags = createFlagSource({ defaults: DEFAULTS, unleashUrl: 'http://127.0.0.1:9/api', unleashStartTimeoutMs: 300, unleashDisableMetrics: true });
+    expect(flags.status()).toMatchObject({ kind: 'unleash', healthy: false });
+    await flags.start();
+    expect(flags.status()).toMatchObject({ kind: 'unleash', healthy: false, error: expect.stringContaining('no sync within 300 ms') });
+    expect(flags.stageFor('knowledge-items', { clientId: 'x' })).toBe('retired');
+    await flags.close();
+  });
 });
