@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { deletePrefix } from './redis.js';
 
 export const NGINX = '/usr/sbin/nginx';
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -327,21 +328,8 @@ export function addressOnNode(index: number, nodes: number, nth = 0): string {
 }
 
 /** Deletes every key under `prefix:` (SCAN, never FLUSHALL). */
-export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } catch {
-    // Redis gone (a private one already stopped): nothing left to clean.
-  } finally {
-    redis.disconnect();
-  }
+export function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  return deletePrefix(prefix, redisUrl);
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {

@@ -9,33 +9,17 @@
  * for what the cache lacks): about a minute on a loaded machine.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuild } from '../../support/build.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const exec = promisify(execFile);
 
-async function newest(dir: string): Promise<number> {
-  let latest = 0;
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    latest = Math.max(latest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return latest;
-}
-
-/** The tarball packs dist/: build it when it is missing or older than the sources. */
-async function ensureBuild(): Promise<void> {
-  const built = await stat(join(ROOT, 'dist/src/cli.js')).then((s) => s.mtimeMs, () => 0);
-  const sources = Math.max(...(await Promise.all(['src', 'legacy', 'migrations-plan'].map((d) => newest(join(ROOT, d))))));
-  if (built > sources) return;
-  await exec('npm', ['run', 'build'], { cwd: ROOT, timeout: 170_000 });
-}
 
 interface PackEntry {
   filename: string;

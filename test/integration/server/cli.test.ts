@@ -3,16 +3,16 @@
  * configuration from flags, a graceful stop on SIGTERM, and a clear refusal
  * to start on a bad plan file.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
-import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PLAN_DIR } from '../../../src/adapter/plan-loader.js';
 import { LegacyClient } from '../../support/legacy-client.js';
+import { ensureBuild } from '../../support/build.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const children: ChildProcess[] = [];
@@ -71,24 +71,6 @@ describe('switchyard command', () => {
   });
 });
 
-/** Newest modification time under `dir` (recursive), 0 when it does not exist. */
-async function newest(dir: string): Promise<number> {
-  let latest = 0;
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    latest = Math.max(latest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return latest;
-}
-
-/** `npm start` runs the build: make it when it is missing or older than the sources. */
-async function ensureBuild(): Promise<void> {
-  const built = await stat(join(ROOT, 'dist/src/cli.js')).then((s) => s.mtimeMs, () => 0);
-  const sources = Math.max(...(await Promise.all(['src', 'legacy', 'migrations-plan'].map((d) => newest(join(ROOT, d))))));
-  if (built > sources) return;
-  await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: 170_000 });
-}
 
 /** Resolves true when a TCP connection to the port is refused (nothing listens). */
 function refused(port: number): Promise<boolean> {
