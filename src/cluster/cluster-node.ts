@@ -13,6 +13,8 @@ import { decodeEntity } from './entity-json.js';
 import { dataKeys, type DataKeys } from './keys.js';
 import { COMMIT_SCRIPT } from './lua.js';
 import { RedisEventLog } from './redis-event-log.js';
+import { ConnectionHealth } from './redis-health.js';
+import type { RedisHealth } from './stage-control.js';
 import { ReplicatedMap } from './replicated-map.js';
 import { PendingTx, type CommittedTx } from './transaction.js';
 
@@ -34,6 +36,7 @@ export class ClusterNode implements EntityStore, Sequencer {
   readonly #redis: Redis;
   readonly #reader: Redis;
   readonly #logger: Logger;
+  readonly #health: ConnectionHealth;
   readonly #clock: Clock;
   readonly #retention: RetentionOptions;
   readonly #maps = new Map<string, ReplicatedMap<unknown>>();
@@ -61,6 +64,16 @@ export class ClusterNode implements EntityStore, Sequencer {
     this.#redis = connectRedis(options.redisUrl, this.#logger, `${options.nodeId}:data`);
     this.#reader = connectRedis(options.redisUrl, this.#logger, `${options.nodeId}:tx-reader`);
     this.eventLog = new RedisEventLog(this.#redis, options.prefix, retention, clock);
+    // Producer calls and resumes need both: /ready and switchyard_redis_up count them (src/cluster/redis-health.ts).
+    this.#health = new ConnectionHealth([this.#redis, this.#reader], (health) => {
+      if (health.status === 'down') this.#logger.error({ error: health.error }, 'redis unreachable: producer calls answer 503 STORE_UNAVAILABLE; open connections stay');
+      else this.#logger.info('redis reachable again: following the tx stream');
+    });
+  }
+
+  /** This node's data-plane connections to Redis. */
+  health(): RedisHealth {
+    return this.#health.health();
   }
 
   /** Connect, and read what the hub needs before it serves: generation, heads, epochs. */
@@ -166,6 +179,7 @@ export class ClusterNode implements EntityStore, Sequencer {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#health.close();
     this.#reader.disconnect();
     await this.#loop.catch(() => {});
     await this.#redis.quit().catch(() => this.#redis.disconnect());

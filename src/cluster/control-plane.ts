@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { Gauge, type Registry } from 'prom-client';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { isLastKnown, type LastKnownFlags, type LastKnownStore } from '../flags/last-known.js';
 import type { OverrideFlagSource } from '../flags/override-flag-source.js';
@@ -150,16 +149,6 @@ export class RedisControlPlane implements StageControl {
   health(): RedisHealth {
     if (this.#downSince === undefined && this.#redis.status === 'ready' && this.#subscriber.status === 'ready') return { status: 'up' };
     return { status: 'down', error: this.#lastError ?? `connection ${this.#redis.status}`, since: new Date(this.#downSince ?? Date.now()).toISOString() };
-  }
-
-  registerMetrics(registry: Registry): void {
-    const health = (): RedisHealth => this.health();
-    new Gauge({
-      name: 'switchyard_redis_up', help: 'Cluster mode: 1 while this node reaches Redis, else 0', registers: [registry],
-      collect() {
-        this.set(health().status === 'up' ? 1 : 0);
-      },
-    });
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,3 @@
-import type { Registry } from 'prom-client';
 import type { LastKnownStore } from '../flags/last-known.js';
 import type { OverrideFlagSource } from '../flags/override-flag-source.js';
 import type { Stage } from '../flags/stage.js';
@@ -35,7 +34,5 @@ export interface StageControl {
   /** Pull flags here and on every node. @throws SwitchyardError STORE_UNAVAILABLE while Redis is down (nothing pulled). */
   refresh(): Promise<void>;
   health(): RedisHealth;
-  /** `switchyard_redis_up` in this registry. */
-  registerMetrics(registry: Registry): void;
   close(): Promise<void>;
 }

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { HostedId } from '../registry/contracts.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+
+/** Reads of the log while live events keep moving a room's head, before a resume gives up (the client gets a snapshot). */
+const REPLAY_ATTEMPTS = 5;
 import { DEFAULT_RETENTION, payloadBytes, type EventLog, type ReplayResult, type RoomEvent } from './event-log.js';
 
 /**
@@ -289,13 +292,19 @@ export class RoomHub {
     if (this.#sequencer && afterSeq > this.head(room)) await this.#sequencer.catchUp();
     // Numbers of another run say nothing about this one (`since` 0 saw nothing, so any run will do).
     if (epoch !== undefined && afterSeq > 0 && epoch !== this.epoch(room)) return { events: [], complete: false };
-    const head = this.head(room);
-    if (afterSeq > head) return { events: [], complete: false };
-    if (afterSeq === head) return { events: [], complete: true };
-    const result = await this.#log.since(room, afterSeq);
-    const first = result.events[0];
-    const contiguous = first !== undefined && first.seq === afterSeq + 1;
-    return { events: result.events.filter((e) => e.seq <= head), complete: result.complete && contiguous };
+    for (let attempt = 1; ; attempt++) {
+      const head = this.head(room);
+      if (afterSeq > head) return { events: [], complete: false };
+      if (afterSeq === head) return { events: [], complete: true };
+      const result = await this.#log.since(room, afterSeq);
+      const first = result.events[0];
+      const contiguous = first !== undefined && first.seq === afterSeq + 1;
+      const replay = { events: result.events.filter((e) => e.seq <= head), complete: result.complete && contiguous };
+      // A shared log (cluster mode) is read over the network: events applied
+      // meanwhile move the head past what was read, and the caller would send
+      // a snapshot. Read again (bounded) so a resume under traffic resumes.
+      if (!replay.complete || this.head(room) === head || attempt >= REPLAY_ATTEMPTS) return replay;
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import type { Guard } from '../rollout/guard.js';
 import type { HostedId } from '../registry/contracts.js';
 import { parseInput } from '../services/validate.js';
 import type { AdminState } from './admin-auth.js';
-import type { StageControl } from '../cluster/stage-control.js';
+import type { RedisHealth, StageControl } from '../cluster/stage-control.js';
 
 export interface AdminRoutesOptions {
   stages: StageController;
@@ -20,6 +20,8 @@ export interface AdminRoutesOptions {
   guard?: Guard;
   /** Cluster mode: overrides and refreshes go through Redis to every node. Default: this node only. */
   control?: StageControl;
+  /** Cluster mode: the node's merged view of Redis (data and control plane). */
+  redisHealth?: () => RedisHealth;
 }
 
 const stageBody = z.strictObject({ stage: z.enum(STAGES) });
@@ -69,7 +71,7 @@ export function adminRoutes(router: Router, options: AdminRoutesOptions): void {
 
   admin.get('/stages', (ctx) => {
     // Cluster mode: which node answered, and whether it reaches Redis.
-    const cluster = control ? { node: control.nodeId, redis: control.health() } : {};
+    const cluster = control ? { node: control.nodeId, redis: options.redisHealth?.() ?? control.health() } : {};
     ctx.body = { flags: flags.status(), lastSwitch: stages.lastSwitch ?? null, ...cluster, services: [...plans.keys()].map(describe) };
   });
   admin.put('/stages/:service', async (ctx) => {

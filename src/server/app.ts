@@ -13,7 +13,8 @@ import { DEFAULT_RETENTION, type EventLog, type RetentionOptions } from '../doma
 import { MemoryEventLog } from '../domain/memory-event-log.js';
 import { RoomHub } from '../domain/room-hub.js';
 import type { ClusterOptions } from '../cluster/options.js';
-import type { StageControl } from '../cluster/stage-control.js';
+import type { Registry } from 'prom-client';
+import type { RedisHealth, StageControl } from '../cluster/stage-control.js';
 import { OverrideFlagSource } from '../flags/override-flag-source.js';
 import { SwitchyardError } from '../errors/catalogue.js';
 import type { HostedId, ServiceId } from '../registry/contracts.js';
@@ -198,7 +199,8 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
   const serviceOfNamespace = new Map([...plans.values()].map((plan) => [plan.socketio.namespace, plan.service]));
   access.installSocketIo(io, (namespace, code) => metrics.refused(serviceOfNamespace.get(namespace), 'socketio', code));
   const control = await connectStageControl(options, logger);
-  control?.registerMetrics(metrics.registry);
+  // One view of Redis for /ready, /metrics and the admin API: the data plane's connections and the control plane's.
+  const redisHealth = await clusterRedisHealth([node, control], metrics.registry);
   const stages = options.flags
     ? new StageController({
       flags: options.flags, plans, clock, logger, socketIoPath,
@@ -232,10 +234,10 @@ export async function createSwitchyard(options: SwitchyardOptions = {}): Promise
     isReady: () => listening && !closing,
     access,
     flagStatus: () => stages?.flags.status(),
-    redisHealth: control ? () => control.health() : undefined,
+    redisHealth,
     extend: (router) => {
       discoveryRoutes(router, { plans, stages, socketIoPath });
-      if (stages) adminRoutes(router, { stages, plans, logger, guard, control });
+      if (stages) adminRoutes(router, { stages, plans, logger, guard, control, redisHealth });
       consoleRoutes(router);
       if (consoleFeed) consoleStreamRoute(router, { feed: consoleFeed });
     },
@@ -403,4 +405,17 @@ async function connectStageControl(options: SwitchyardOptions, logger: Logger): 
   }
   await control.attach(options.flags);
   return control;
+}
+
+/**
+ * Cluster mode: the merged Redis health of the node's parts, with
+ * `switchyard_redis_up` registered from it (Redis helpers loaded only now).
+ */
+async function clusterRedisHealth(parts: ReadonlyArray<{ health(): RedisHealth } | undefined>, registry: Registry): Promise<(() => RedisHealth) | undefined> {
+  const present = parts.filter((part) => part !== undefined);
+  if (present.length === 0) return undefined;
+  const { mergeRedisHealth, registerRedisUp } = await import('../cluster/redis-health.js');
+  const health = mergeRedisHealth(present.map((part) => () => part.health()));
+  registerRedisUp(registry, health);
+  return health;
 }

@@ -61,13 +61,20 @@
  * (10), BENCH_PACED_EVENTS (200), BENCH_PACED_RATE (events/s, 100),
  * BENCH_CONNECTIONS (C, 500), BENCH_REPS (3), BENCH_SCENARIO_TIMEOUT_MS
  * (90000), BENCH_ONLY (comma list of legacy-fanout, socketio-fanout,
- * legacy-memory, socketio-memory, switch), BENCH_SWITCH_LEGACY (raw ws
+ * legacy-memory, socketio-memory, switch, cluster), BENCH_SWITCH_LEGACY (raw ws
  * clients, 300), BENCH_SWITCH_SDK (SDK clients, 100), BENCH_SWITCH_ROUNDS
  * (3), BENCH_SWITCH_RATE (events/s during a switch, 20), BENCH_SWITCH_MISSED
  * (events published in the tick of a cut, 20), BENCH_SWITCH_TIMEOUT_MS
  * (150000), BENCH_CPU_PROF (switchyard, ws, socketio or switch — that
  * target's server processes run with --cpu-prof, profiles in
- * test/bench/results/profiles/).
+ * test/bench/results/profiles/), BENCH_CLUSTER_CLIENTS (100),
+ * BENCH_CLUSTER_EVENTS (300), BENCH_CLUSTER_RATE (events/s, 100),
+ * BENCH_CLUSTER_ROLLBACK_CLIENTS (100), BENCH_CLUSTER_ROLLBACK_ROUNDS (4).
+ *
+ * 5. Cluster vs embedded (cluster.ts): per-delivery server CPU and latency of
+ *    one node with Redis and two nodes against the embedded mode, and the
+ *    time for a rollback on one node to reach the last client of another;
+ *    reported apart, in test/bench/results/cluster.{json,md}.
  *
  * Then, with their own deadlines and result files: start-up weight
  * (startup.ts, BENCH_ONLY=startup) and capacity (capacity.ts,
@@ -86,6 +93,7 @@ import { median } from './stats.js';
 import { benchSwitchTime } from './switch-time.js';
 import { benchStartup } from './startup.js';
 import { benchCapacity } from './capacity.js';
+import { benchCluster } from './cluster.js';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -112,6 +120,11 @@ const CONFIG = {
   switchRate: intEnv('BENCH_SWITCH_RATE', 20),
   switchMissed: intEnv('BENCH_SWITCH_MISSED', 20),
   switchTimeoutMs: intEnv('BENCH_SWITCH_TIMEOUT_MS', 150_000),
+  clusterClients: intEnv('BENCH_CLUSTER_CLIENTS', 100),
+  clusterEvents: intEnv('BENCH_CLUSTER_EVENTS', 300),
+  clusterRate: intEnv('BENCH_CLUSTER_RATE', 100),
+  clusterRollbackClients: intEnv('BENCH_CLUSTER_ROLLBACK_CLIENTS', 100),
+  clusterRollbackRounds: intEnv('BENCH_CLUSTER_ROLLBACK_ROUNDS', 4),
   totalBudgetMs: 480_000,
   connectTimeoutMs: 10_000,
 };
@@ -505,6 +518,22 @@ async function main(): Promise<void> {
       } finally {
         allScopes.delete(scope);
       }
+    }
+  }
+
+  // Cluster vs embedded (cluster.ts): its own report, test/bench/results/cluster.{json,md}.
+  if (ONLY.size === 0 || ONLY.has('cluster')) {
+    if (budgetEnd - Date.now() < 90_000) {
+      log('\nCluster vs embedded: skipped (total time budget spent)');
+    } else {
+      log(`\nCluster vs embedded (${CONFIG.clusterClients} Socket.IO clients, ${CONFIG.clusterEvents} events at ${CONFIG.clusterRate}/s per layout)`);
+      const cluster = await benchCluster({
+        clients: CONFIG.clusterClients, events: CONFIG.clusterEvents, ratePerSec: CONFIG.clusterRate,
+        rollbackClients: CONFIG.clusterRollbackClients, rollbackRounds: CONFIG.clusterRollbackRounds, log,
+      });
+      if (cluster.status === 'skipped') log(`  skipped: ${cluster.error}`);
+      if (cluster.status === 'aborted') results.warnings.push(`Cluster vs embedded: aborted (${cluster.error})`);
+      log('  wrote test/bench/results/cluster.json and cluster.md');
     }
   }
 

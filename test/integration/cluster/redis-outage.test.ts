@@ -43,6 +43,12 @@ describe.skipIf(!withRedis)('cluster mode while Redis is lost and comes back', (
     await until(() => seen.length === 4, 3000, 'updates before the outage');
 
     await redis.kill();
+    // These nodes have no stage control (no flag source): /ready and the gauge come from the data plane's connections alone.
+    for (const node of [a, b]) {
+      await until(async () => (await api(node.url, 'GET', '/ready')).status === 503, 5000, 'the data plane reports Redis down');
+      expect((await api(node.url, 'GET', '/ready')).body).toMatchObject({ ready: false, redis: { status: 'down' } });
+      expect((await api(node.url, 'GET', '/metrics')).body as string).toMatch(/^switchyard_redis_up 0$/m);
+    }
     const refused = await progress(a, 50);
     expect(refused).toMatchObject({ status: 503, body: { error: { code: 'STORE_UNAVAILABLE' } } });
     expect((await progress(b, 51)).status).toBe(503);
@@ -60,6 +66,10 @@ describe.skipIf(!withRedis)('cluster mode while Redis is lost and comes back', (
     let recovered = 0;
     await until(async () => (await progress(b, 100 + recovered++)).status === 200, 10_000, 'a producer call accepted after Redis returned');
     acknowledged.push(100 + recovered - 1);
+    for (const node of [a, b]) {
+      await until(async () => (await api(node.url, 'GET', '/ready')).status === 200, 5000, 'the data plane reports Redis up');
+      expect((await api(node.url, 'GET', '/metrics')).body as string).toMatch(/^switchyard_redis_up 1$/m);
+    }
     await until(() => seen.length === 5, 5000, 'the first update after the outage');
     // Open connections stayed open and saw a contiguous sequence.
     expect(socket.connected).toBe(true);

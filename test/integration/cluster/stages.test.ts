@@ -253,6 +253,9 @@ describe.skipIf(missing !== undefined)('cluster mode: Redis lost for a while', (
     const node = cluster.nodes[0]!;
     await until(async () => (await api(node.url, 'GET', '/ready')).status === 200, 10_000, 'node1 ready once Redis is back');
     await until(async () => (await serviceOn(node.url)).source === 'override', 5000, 'node1 loads the stored override');
-    for (const each of cluster.nodes) expect(await serviceOn(each.url), each.id).toMatchObject({ stage: 'socketio', source: 'override' });
+    for (const each of cluster.nodes) {
+      await until(async () => (await api(each.url, 'GET', '/ready')).status === 200, 10_000, `${each.id} ready again`);
+      expect(await serviceOn(each.url), each.id).toMatchObject({ stage: 'socketio', source: 'override' });
+    }
   }, SETUP_MS);
 });
