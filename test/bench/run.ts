@@ -77,9 +77,10 @@ import { Deadline, ScenarioTimeout, Scope } from './scope.js';
 import { DISTURBED_PCT, MAX_RERUNS, QUIET_BUDGET_MS, foreignCpuPct, machineCpu, waitForQuiet } from './machine.js';
 import { benchPayload } from './payload.js';
 import { FANOUT_PROGRESS_ID, type ClientApi, type ClientKind, type DeliveryStats, type ServerApi, type Target } from './protocol.js';
-import { fmt, textTable, writeResults, type BaselineName, type BenchResults, type MetricRow, type SectionResult } from './report.js';
+import { fmt, metricRow, textTable, writeResults, type BaselineName, type BenchResults, type SectionResult } from './report.js';
 import { median } from './stats.js';
 import { benchSwitchTime } from './switch-time.js';
+import { producer, producerDescription } from './producer.js';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -89,12 +90,24 @@ function intEnv(name: string, fallback: number): number {
   return value;
 }
 
+function intListEnv(name: string, fallback: string): number[] {
+  const raw = process.env[name] || fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`${name} must be a comma list of positive integers, got ${raw}`);
+  return values;
+}
+
+const CLIENT_COUNTS = intListEnv('BENCH_CLIENTS', '100,1000');
+
 const CONFIG = {
-  clients: intEnv('BENCH_CLIENTS', 200),
-  events: intEnv('BENCH_EVENTS', 2000),
+  clients: CLIENT_COUNTS.join(','),
+  /** Deliveries per flood round: M = this ÷ N events (unless BENCH_EVENTS fixes M). */
+  deliveries: intEnv('BENCH_DELIVERIES', 400_000),
+  fixedEvents: process.env.BENCH_EVENTS ? intEnv('BENCH_EVENTS', 1) : 0,
   batch: intEnv('BENCH_BATCH', 10),
-  pacedEvents: intEnv('BENCH_PACED_EVENTS', 200),
-  pacedRate: intEnv('BENCH_PACED_RATE', 100),
+  /** The paced run's fixed delivery rate: N clients × (this ÷ N) events/s. */
+  pacedDeliveries: intEnv('BENCH_PACED_DELIVERIES', 20_000),
+  pacedSeconds: intEnv('BENCH_PACED_SECONDS', 2),
   connections: intEnv('BENCH_CONNECTIONS', 500),
   memoryWarmup: 50,
   memorySettleMs: 1000,
@@ -106,9 +119,25 @@ const CONFIG = {
   switchRate: intEnv('BENCH_SWITCH_RATE', 20),
   switchMissed: intEnv('BENCH_SWITCH_MISSED', 20),
   switchTimeoutMs: intEnv('BENCH_SWITCH_TIMEOUT_MS', 150_000),
-  totalBudgetMs: 480_000,
+  totalBudgetMs: intEnv('BENCH_TOTAL_BUDGET_MS', 900_000),
   connectTimeoutMs: 10_000,
 };
+/** One fan-out scenario's workload for N clients in the room. */
+interface Workload {
+  clients: number;
+  /** Events per flood round. */
+  events: number;
+  /** Events per second of the paced run (N × rate = CONFIG.pacedDeliveries). */
+  pacedRate: number;
+  pacedEvents: number;
+}
+
+function workload(clients: number): Workload {
+  const events = CONFIG.fixedEvents || Math.max(50, Math.round(CONFIG.deliveries / clients));
+  const pacedRate = CONFIG.pacedDeliveries / clients;
+  return { clients, events, pacedRate, pacedEvents: Math.max(20, Math.round(pacedRate * CONFIG.pacedSeconds)) };
+}
+
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 const PROFILE_TARGET = process.env.BENCH_CPU_PROF as Target | 'switch' | undefined;
 
@@ -167,9 +196,9 @@ function requireComplete(stats: DeliveryStats, what: string): void {
   throw new Error(`${what}: ${stats.received}/${stats.expected} deliveries (per client ${stats.perClientMin}..${stats.perClientMax})`);
 }
 
-async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: Deadline, M: number, pacedEvents: number): Promise<FanoutSample> {
+async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: Deadline, w: Workload, M: number, pacedEvents: number): Promise<FanoutSample> {
   const group = server.target;
-  const N = CONFIG.clients;
+  const N = w.clients;
 
   // Flood: M events as fast as the server takes them.
   const run = ++runCounter;
@@ -190,7 +219,7 @@ async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: D
   await clients.call('arm', { group, run: pacedRun, events: pacedEvents }, d.left(5000));
   const pacedCpu0 = await server.child.call('cpu', undefined, d.left(5000));
   const [, paced] = await Promise.all([
-    server.child.call('paced', { run: pacedRun, events: pacedEvents, ratePerSec: CONFIG.pacedRate }, d.left()),
+    server.child.call('paced', { run: pacedRun, events: pacedEvents, ratePerSec: w.pacedRate }, d.left()),
     clients.call('wait', { group, timeoutMs: Math.max(1, d.left() - 1500) }, d.left()),
   ]);
   const pacedCpu1 = await server.child.call('cpu', undefined, d.left(5000));
@@ -211,13 +240,9 @@ async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: D
   };
 }
 
-function row(metric: string, unit: string, better: 'higher' | 'lower', digits: number, sy: number[], base: number[]): MetricRow {
-  const switchyard = median(sy);
-  const baseline = median(base);
-  return { metric, unit, better, digits, switchyard, baseline, ratio: switchyard / baseline, runs: { switchyard: sy, baseline: base } };
-}
+const row = metricRow;
 
-async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: SectionResult): Promise<void> {
+async function fanout(kind: ClientKind, w: Workload, d: Deadline, scope: Scope, section: SectionResult): Promise<void> {
   const base = baselineOf(kind);
   const servers = new Map<Target, ServerHandle>();
   for (const target of ['switchyard', base] as const) servers.set(target, await startServer(target, d, scope));
@@ -225,7 +250,7 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
   for (const [target, server] of servers) {
     const { connected, ms } = await clients.call(
       'connect',
-      { group: target, kind, url: server.url, count: CONFIG.clients, progressId: FANOUT_PROGRESS_ID, distinctRooms: false, timeoutMs: CONFIG.connectTimeoutMs },
+      { group: target, kind, url: server.url, count: w.clients, progressId: FANOUT_PROGRESS_ID, distinctRooms: false, timeoutMs: CONFIG.connectTimeoutMs },
       d.left(),
     );
     log(`  ${target}: ${connected} ${kind} clients connected in ${fmt(ms, 0)} ms`);
@@ -241,14 +266,14 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
         // The warm-up round is shorter: it only has to load, JIT and grow TCP buffers.
         if (!warm) await waitForQuiet(d, quietBudget, log);
         let sample = warm
-          ? await fanoutRound(servers.get(target)!, clients, d, Math.ceil(CONFIG.events / 2), Math.ceil(CONFIG.pacedEvents / 4))
-          : await fanoutRound(servers.get(target)!, clients, d, CONFIG.events, CONFIG.pacedEvents);
+          ? await fanoutRound(servers.get(target)!, clients, d, w, Math.ceil(w.events / 2), Math.ceil(w.pacedEvents / 4))
+          : await fanoutRound(servers.get(target)!, clients, d, w, w.events, w.pacedEvents);
         // A round disturbed by other processes on the machine is run again (bounded in count and by the scenario budget).
         while (!warm && sample.foreignCpuPct > DISTURBED_PCT && reruns < MAX_RERUNS && d.remaining() > 25_000) {
           reruns++;
           log(`  round ${round} ${target.padEnd(10)} discarded: other processes used ${fmt(sample.foreignCpuPct, 0)}% of the machine; running it again`);
           await waitForQuiet(d, quietBudget, log);
-          sample = await fanoutRound(servers.get(target)!, clients, d, CONFIG.events, CONFIG.pacedEvents);
+          sample = await fanoutRound(servers.get(target)!, clients, d, w, w.events, w.pacedEvents);
         }
         if (!warm) samples.get(target)!.push(sample);
         log(
@@ -260,7 +285,7 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
     }
   } finally {
     // Also on abort: report the rounds that did complete.
-    fanoutRows(section, samples.get('switchyard')!, samples.get(base)!);
+    fanoutRows(section, w, samples.get('switchyard')!, samples.get(base)!);
     if (reruns > 0) section.notes.push(`${reruns} round(s) disturbed by other processes (> ${DISTURBED_PCT}% of the machine) were discarded and run again.`);
   }
   await clients.call('disconnect', { group: 'switchyard', timeoutMs: 5000 }, d.left(8000));
@@ -268,21 +293,21 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
   await scope.closeAll(true);
 }
 
-function fanoutRows(section: SectionResult, sy: FanoutSample[], bl: FanoutSample[]): void {
+function fanoutRows(section: SectionResult, w: Workload, sy: FanoutSample[], bl: FanoutSample[]): void {
   if (sy.length === 0 || bl.length === 0) return;
   if (sy.length < CONFIG.reps || bl.length < CONFIG.reps) section.notes.push(`partial: ${sy.length} + ${bl.length} measured rounds.`);
   const pick = (list: FanoutSample[], key: keyof FanoutSample): number[] => list.map((s) => s[key]);
   section.rows.push(
-    row(`Throughput: events fanned out to all ${CONFIG.clients} clients`, 'events/s', 'higher', 0, pick(sy, 'eventsPerSec'), pick(bl, 'eventsPerSec')),
+    row(`Throughput: events fanned out to all ${w.clients} clients`, 'events/s', 'higher', 0, pick(sy, 'eventsPerSec'), pick(bl, 'eventsPerSec')),
     row('Latency p50, flood', 'ms', 'lower', 1, pick(sy, 'floodP50'), pick(bl, 'floodP50')),
     row('Latency p99, flood', 'ms', 'lower', 1, pick(sy, 'floodP99'), pick(bl, 'floodP99')),
-    row(`Latency p50, paced ${CONFIG.pacedRate} ev/s`, 'ms', 'lower', 2, pick(sy, 'pacedP50'), pick(bl, 'pacedP50')),
-    row(`Latency p99, paced ${CONFIG.pacedRate} ev/s`, 'ms', 'lower', 2, pick(sy, 'pacedP99'), pick(bl, 'pacedP99')),
+    row(`Latency p50, paced ${fmt(w.pacedRate, 0)} ev/s (${fmt(CONFIG.pacedDeliveries, 0)} deliveries/s)`, 'ms', 'lower', 2, pick(sy, 'pacedP50'), pick(bl, 'pacedP50')),
+    row(`Latency p99, paced ${fmt(w.pacedRate, 0)} ev/s (${fmt(CONFIG.pacedDeliveries, 0)} deliveries/s)`, 'ms', 'lower', 2, pick(sy, 'pacedP99'), pick(bl, 'pacedP99')),
     row('Server CPU per delivery, flood', 'µs', 'lower', 2, pick(sy, 'cpuUsPerDelivery'), pick(bl, 'cpuUsPerDelivery')),
-    row(`Server CPU per delivery, paced ${CONFIG.pacedRate} ev/s`, 'µs', 'lower', 2, pick(sy, 'pacedCpuUsPerDelivery'), pick(bl, 'pacedCpuUsPerDelivery')),
+    row(`Server CPU per delivery, paced ${fmt(w.pacedRate, 0)} ev/s`, 'µs', 'lower', 2, pick(sy, 'pacedCpuUsPerDelivery'), pick(bl, 'pacedCpuUsPerDelivery')),
   );
   const deliveries = row('deliveries/s', 'deliveries/s', 'higher', 0, pick(sy, 'deliveriesPerSec'), pick(bl, 'deliveriesPerSec'));
-  section.notes.push(`throughput in deliveries/s (events × ${CONFIG.clients}): Switchyard ${fmt(deliveries.switchyard, 0)}, ${section.baseline} ${fmt(deliveries.baseline, 0)}.`);
+  section.notes.push(`throughput in deliveries/s (events × ${w.clients}): Switchyard ${fmt(deliveries.switchyard, 0)}, ${section.baseline} ${fmt(deliveries.baseline, 0)}.`);
   const clientCpu = Math.max(...pick(sy, 'clientCpuPct'), ...pick(bl, 'clientCpuPct'));
   if (clientCpu > 85) {
     section.notes.push(
@@ -367,16 +392,25 @@ function memoryRows(section: SectionResult, sy: MemorySampleRow[], bl: MemorySam
 
 interface ScenarioSpec {
   id: string;
+  /** BENCH_ONLY names a scenario by `id` or by `family` (all client counts of a fan-out). */
+  family: string;
   title: string;
   kind: ClientKind;
   run: (kind: ClientKind, d: Deadline, scope: Scope, section: SectionResult) => Promise<void>;
 }
 
 const SCENARIOS: ScenarioSpec[] = [
-  { id: 'legacy-fanout', title: 'Legacy fan-out (raw ws)', kind: 'legacy', run: fanout },
-  { id: 'socketio-fanout', title: 'Socket.IO fan-out', kind: 'sio', run: fanout },
-  { id: 'legacy-memory', title: 'Legacy connections, memory', kind: 'legacy', run: memory },
-  { id: 'socketio-memory', title: 'Socket.IO connections, memory', kind: 'sio', run: memory },
+  ...CLIENT_COUNTS.map((n): ScenarioSpec => ({
+    id: `legacy-fanout-${n}`, family: 'legacy-fanout', title: `Legacy fan-out (raw ws), ${fmt(n, 0)} clients`, kind: 'legacy',
+    run: (kind, d, scope, section) => fanout(kind, workload(n), d, scope, section),
+  })),
+  ...CLIENT_COUNTS.map((n): ScenarioSpec => ({
+    id: `socketio-fanout-${n}`, family: 'socketio-fanout', title: `Socket.IO fan-out, ${fmt(n, 0)} clients`, kind: 'sio',
+    run: (kind, d, scope, section) => fanout(kind, workload(n), d, scope, section),
+  })),
+  { id: 'producer', family: 'producer', title: 'Producer REST API → legacy fan-out', kind: 'legacy', run: (_kind, d, scope, section) => producer({ startServer, startClients, log, connectTimeoutMs: CONFIG.connectTimeoutMs }, d, scope, section) },
+  { id: 'legacy-memory', family: 'legacy-memory', title: 'Legacy connections, memory', kind: 'legacy', run: memory },
+  { id: 'socketio-memory', family: 'socketio-memory', title: 'Socket.IO connections, memory', kind: 'sio', run: memory },
 ];
 
 function packageVersion(name: string): string {
@@ -389,10 +423,15 @@ function packageVersion(name: string): string {
 }
 
 function description(): string[] {
-  const frameBytes = Buffer.byteLength(JSON.stringify({ type: 'crawl_progress', data: benchPayload(1, 1000, CONFIG.events, 1.7e12) }));
+  const frameBytes = Buffer.byteLength(JSON.stringify({ type: 'crawl_progress', data: benchPayload(1, 1000, 2000, 1.7e12) }));
+  const shapes = CLIENT_COUNTS.map((n) => {
+    const w = workload(n);
+    return `N = ${fmt(n, 0)}: M = ${fmt(w.events, 0)} events per flood, paced ${fmt(w.pacedEvents, 0)} events at ${fmt(w.pacedRate, 0)} events/s`;
+  });
   return [
-    `**Fan-out**: N = ${CONFIG.clients} clients subscribed to one crawl room; M = ${fmt(CONFIG.events, 0)} \`progress_update\` events (legacy frame ≈ ${frameBytes} bytes) published as fast as possible, ${CONFIG.batch} per event-loop turn. Throughput = M ÷ (first publish → last client received the last event); one event = ${CONFIG.clients} deliveries.`,
-    `**Latency** = receive time − publish stamp in the payload, over all N × M deliveries. "Flood" is measured during the throughput run (mostly queueing); "paced" publishes ${CONFIG.pacedEvents} events at ${CONFIG.pacedRate} events/s (${fmt(CONFIG.pacedRate * CONFIG.clients, 0)} deliveries/s).`,
+    `**Fan-out**: N clients subscribed to one crawl room (N = ${CLIENT_COUNTS.map((n) => fmt(n, 0)).join(' and ')}, one scenario each); the server process publishes M \`progress_update\` events (legacy frame ≈ ${frameBytes} bytes) in process, as fast as possible, ${CONFIG.batch} per event-loop turn; M = ${fmt(CONFIG.deliveries, 0)} deliveries ÷ N. Throughput = M ÷ (first publish → last client received the last event); one event = N deliveries.`,
+    `**Latency** = receive time − publish stamp in the payload, over all N × M deliveries. "Flood" is measured during the throughput run (mostly queueing: a server that takes events faster than the clients read them queues more); "paced" publishes at a fixed ${fmt(CONFIG.pacedDeliveries, 0)} deliveries/s (${fmt(CONFIG.pacedDeliveries, 0)} ÷ N events/s, for ${CONFIG.pacedSeconds} s) — ${shapes.join('; ')}.`,
+    ...producerDescription(),
     '**Server CPU per delivery** = user + system CPU of the server process during the flood ÷ (N × M), and during the paced run ÷ its deliveries. It compares the servers alone (the clients share the machine and can be the throughput bottleneck); under flood, writes to backed-up sockets get batched, so the paced figure is the per-send cost.',
     `**Memory**: ${CONFIG.connections} idle connections, each subscribed to its own crawl room (legacy: \`/api/crawl-progress/:id\`; Socket.IO: \`/crawl\` + \`join_crawl\`); (after − before) ÷ ${CONFIG.connections}, heap after forced GC, fresh server process per measurement. "RSS before connections" is the whole server process at rest, tsx TypeScript loader included (all three run under tsx).`,
     '**Baselines**: plain `ws` = a `ws` WebSocketServer that JSON-encodes each event once and sends the same frame to every socket of the room; plain `socket.io` = a Socket.IO server (default options) with namespace `/crawl`, `join_crawl` + ack and `nsp.to(room).emit(...)`. Switchyard runs with `services: [\'crawl-progress\']`, silent logs, otherwise defaults.',
@@ -428,10 +467,10 @@ async function main(): Promise<void> {
     warnings: [],
     durationMs: 0,
   };
-  log(`Switchyard bench — Node ${process.version}, ${results.environment.cpu} × ${cpu.length}, N=${CONFIG.clients}, M=${CONFIG.events}, C=${CONFIG.connections}, ${CONFIG.reps} rounds + warm-up`);
+  log(`Switchyard bench — Node ${process.version}, ${results.environment.cpu} × ${cpu.length}, N=${CONFIG.clients}, ${fmt(CONFIG.deliveries, 0)} deliveries per flood, C=${CONFIG.connections}, ${CONFIG.reps} rounds + warm-up`);
 
   for (const spec of SCENARIOS) {
-    if (ONLY.size > 0 && !ONLY.has(spec.id)) continue;
+    if (ONLY.size > 0 && !ONLY.has(spec.id) && !ONLY.has(spec.family)) continue;
     const section: SectionResult = { id: spec.id, title: spec.title, baseline: baselineName(spec.kind), status: 'ok', rows: [], notes: [], durationMs: 0 };
     results.sections.push(section);
     const budgetLeft = budgetEnd - Date.now();
