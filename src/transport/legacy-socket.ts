@@ -6,7 +6,7 @@ import { decideSend, type FrameKind } from './backpressure.js';
 import type { Limits } from './limits.js';
 import { MessageRateLimiter } from './rate-limit.js';
 import type { SharedFrame } from './shared-frame.js';
-import { holdWritesThisTurn } from './write-coalescer.js';
+import { beforeSharedWrite } from './write-coalescer.js';
 
 /** What the socket reports. It never decides what a frame means. */
 export interface LegacySocketCallbacks {
@@ -107,7 +107,7 @@ export class LegacySocket {
       this.#ws.send(frame.text);
       return true;
     }
-    holdWritesThisTurn(raw);
+    beforeSharedWrite(raw);
     raw.write(frame.wire);
     return true;
   }

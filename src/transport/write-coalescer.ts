@@ -8,31 +8,36 @@ import type { Duplex } from 'node:stream';
  */
 const FLUSH_AT = 64 * 1024;
 
+// Sockets written to in this turn of the event loop, and the ones of them now corked.
+let written = new Set<Duplex>();
 let held = new Set<Duplex>();
 
-function releaseAll(): void {
-  // Swapped first: a write made while uncorking starts a new turn's set.
-  const sockets = held;
+function endTurn(): void {
+  // Swapped first: a write made while uncorking belongs to a new turn.
+  const corked = held;
+  written = new Set();
   held = new Set();
-  for (const socket of sockets) socket.uncork();
+  for (const socket of corked) socket.uncork();
 }
 
 /**
- * Hold the writes made to `socket` for the rest of this turn of the event
- * loop (cork), and release them together right after it (a microtask): a
- * burst of events published in one turn reaches each socket in one system
- * call, not one per event. A lone event leaves in the same tick it was
- * published, so nothing waits for a timer.
+ * Call before each shared-frame write to `socket`. The first frame of a turn
+ * of the event loop goes out at once (a lone event waits for nothing); from
+ * the second one on, the socket is corked until the turn ends (a microtask),
+ * so a burst of events published in one turn reaches each socket in one
+ * system call, not one per event.
  */
-export function holdWritesThisTurn(socket: Duplex): void {
-  if (held.has(socket)) {
-    if (socket.writableLength >= FLUSH_AT) {
-      socket.uncork();
-      socket.cork();
-    }
+export function beforeSharedWrite(socket: Duplex): void {
+  if (!written.has(socket)) {
+    if (written.size === 0) queueMicrotask(endTurn);
+    written.add(socket);
     return;
   }
-  socket.cork();
-  held.add(socket);
-  if (held.size === 1) queueMicrotask(releaseAll);
+  if (!held.has(socket)) {
+    socket.cork();
+    held.add(socket);
+  } else if (socket.writableLength >= FLUSH_AT) {
+    socket.uncork();
+    socket.cork();
+  }
 }
