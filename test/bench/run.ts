@@ -5,7 +5,8 @@
  * on loopback only (127.0.0.1, ephemeral ports):
  *
  * 1. Legacy fan-out: N raw `ws` clients on `/api/crawl-progress/bench-fanout`
- *    (room `crawl_bench-fanout`). The server publishes M small crawl-progress
+ *    (room `crawl_bench-fanout`), one scenario per N in BENCH_CLIENTS (100 and
+ *    1,000). The server publishes M = BENCH_DELIVERIES ÷ N small crawl-progress
  *    events with `sy.hub.publish('crawl-progress', room, 'progress_update', …)`.
  *    Baseline: a plain `ws` WebSocketServer that JSON.stringifies each event
  *    once (the same `{"type":"crawl_progress","data":…}` bytes) and sends it to
@@ -17,10 +18,14 @@
  *    For both: throughput = M / (first publish → last client got the last
  *    event), flood latency = publish stamp → receive (mostly queueing while M
  *    events are pushed as fast as possible, `batch` per event-loop turn), paced
- *    latency = the same at a steady rate well below saturation (100 events/s),
+ *    latency = the same at a fixed delivery rate (BENCH_PACED_DELIVERIES,
+ *    20,000 deliveries/s: 200 events/s to 100 clients, 20 to 1,000),
  *    and server CPU per delivery (process.cpuUsage of the server process
  *    during the flood / (N × M)) — the number that compares the servers alone
  *    when the client process, sharing the machine, is the bottleneck.
+ * 2b. Producer (producer.ts): the events come over HTTP (Switchyard's REST
+ *    producer API, one update per request and the batch endpoint) to 100
+ *    legacy clients, against a plain node:http + ws publish server.
  * 3. Memory per idle connection: C legacy sockets / C Socket.IO sockets, each
  *    subscribed to its own crawl room; (heap after forced GC, RSS) of the
  *    server process after − before, / C. Each measurement uses a fresh server
@@ -51,16 +56,20 @@
  * takes ~45 s on 2 cores; on expiry it is aborted with a message, its child
  * processes are killed and the rounds already done are still reported), the
  * switch scenario by BENCH_SWITCH_TIMEOUT_MS (default 150 s, typically ~30 s),
- * the whole run by 480 s (typical total: ~2.5 min).
+ * the whole run by BENCH_TOTAL_BUDGET_MS (900 s; typical total: ~8 min).
  * Logs are silent (pino level `silent`).
  *
  * Output: a table on stdout, test/bench/results/latest.json and
  * test/bench/results/latest.md (the Markdown is meant for the README).
  *
- * Knobs (env): BENCH_CLIENTS (N, 200), BENCH_EVENTS (M, 2000), BENCH_BATCH
- * (10), BENCH_PACED_EVENTS (200), BENCH_PACED_RATE (events/s, 100),
+ * Knobs (env): BENCH_CLIENTS (comma list of N, 100,1000), BENCH_DELIVERIES
+ * (per flood round, 400000; M = this ÷ N), BENCH_EVENTS (fixes M whatever N),
+ * BENCH_BATCH (10), BENCH_PACED_DELIVERIES (deliveries/s, 20000),
+ * BENCH_PACED_SECONDS (2), BENCH_PRODUCER_CLIENTS (100), BENCH_PRODUCER_EVENTS
+ * (2000), BENCH_PRODUCER_CONCURRENCY (16), BENCH_PRODUCER_BATCH (10),
  * BENCH_CONNECTIONS (C, 500), BENCH_REPS (3), BENCH_SCENARIO_TIMEOUT_MS
- * (90000), BENCH_ONLY (comma list of legacy-fanout, socketio-fanout,
+ * (90000), BENCH_TOTAL_BUDGET_MS (900000), BENCH_ONLY (comma list of
+ * legacy-fanout, socketio-fanout — or one N: legacy-fanout-100 —, producer,
  * legacy-memory, socketio-memory, switch), BENCH_SWITCH_LEGACY (raw ws
  * clients, 300), BENCH_SWITCH_SDK (SDK clients, 100), BENCH_SWITCH_ROUNDS
  * (3), BENCH_SWITCH_RATE (events/s during a switch, 20), BENCH_SWITCH_MISSED
