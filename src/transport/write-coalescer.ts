@@ -11,13 +11,21 @@ const FLUSH_AT = 64 * 1024;
 // Sockets written to in this turn of the event loop, and the ones of them now corked.
 let written = new Set<Duplex>();
 let held = new Set<Duplex>();
+let scheduled = false;
 
 function endTurn(): void {
+  scheduled = false;
   // Swapped first: a write made while uncorking belongs to a new turn.
   const corked = held;
   written = new Set();
   held = new Set();
   for (const socket of corked) socket.uncork();
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(endTurn);
 }
 
 /**
@@ -29,7 +37,7 @@ function endTurn(): void {
  */
 export function beforeSharedWrite(socket: Duplex): void {
   if (!written.has(socket)) {
-    if (written.size === 0) queueMicrotask(endTurn);
+    schedule();
     written.add(socket);
     return;
   }
@@ -40,4 +48,18 @@ export function beforeSharedWrite(socket: Duplex): void {
     socket.uncork();
     socket.cork();
   }
+}
+
+/**
+ * Hold what is written to `socket` from now to the end of this turn (a
+ * microtask), and send it together: for a writer that is about to write
+ * several frames in a row (engine.io flushing its queue), one system call
+ * instead of one per frame.
+ */
+export function holdUntilTurnEnds(socket: Duplex): void {
+  if (held.has(socket)) return;
+  schedule();
+  written.add(socket);
+  socket.cork();
+  held.add(socket);
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LegacyClient } from '../../support/legacy-client.js';
-import { startServer, type TestServer } from '../../support/harness.js';
+import { startServer, until, type TestServer } from '../../support/harness.js';
 
 /**
  * Room events are encoded and framed once and the same bytes are written to
@@ -65,5 +65,30 @@ describe('shared legacy frames', () => {
     }
     const seqFrame = JSON.parse(await sequenced.nextEvent()) as Record<string, unknown>;
     expect(seqFrame).toMatchObject({ type: 'task_created', session_id: 'a', seq: 1 });
+  });
+
+  it('Socket.IO: a burst in one tick reaches every client whole and in order', async () => {
+    server = await startServer({ services: ['crawl-progress'] });
+    const id = 'sio-burst';
+    const sockets = await Promise.all(Array.from({ length: 10 }, () => server.sio('/crawl')));
+    const received = sockets.map(() => [] as number[]);
+    for (const [i, socket] of sockets.entries()) {
+      await socket.emitWithAck('join_crawl', { progress_id: id });
+      socket.on('progress_update', (p: { n?: number; seq: number }) => {
+        if (p.n !== undefined) received[i]!.push(p.n);
+      });
+    }
+    const EVENTS = 300;
+    const filler = 'z'.repeat(500);
+    // Three bursts, each in one tick: engine.io sends the first packet at once and flushes the rest together.
+    for (let burst = 0; burst < 3; burst++) {
+      for (let k = 0; k < EVENTS / 3; k++) {
+        const n = burst * (EVENTS / 3) + k;
+        server.sy.hub.publish('crawl-progress', `crawl_${id}`, 'progress_update', { progressId: id, status: 'crawling', percentage: n % 100, n, filler });
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await until(() => received.every((r) => r.length === EVENTS), 10_000, 'every client got every event');
+    for (const r of received) expect(r).toEqual(Array.from({ length: EVENTS }, (_, n) => n));
   });
 });
