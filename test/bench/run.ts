@@ -52,7 +52,7 @@
  * while other processes keep the machine > 10% busy, since a shared box
  * otherwise swings wall-clock numbers by 2x. Ratios are Switchyard ÷ baseline (throughput: < 1 = slower; latency,
  * CPU, memory: > 1 = costs more). Every loop is bounded by count, every
- * scenario by BENCH_SCENARIO_TIMEOUT_MS (default 90 s; a fan-out scenario
+ * scenario by BENCH_SCENARIO_TIMEOUT_MS (default 180 s; a fan-out scenario
  * takes ~45 s on 2 cores; on expiry it is aborted with a message, its child
  * processes are killed and the rounds already done are still reported), the
  * switch scenario by BENCH_SWITCH_TIMEOUT_MS (default 150 s, typically ~30 s),
@@ -68,7 +68,7 @@
  * BENCH_PACED_SECONDS (2), BENCH_PRODUCER_CLIENTS (100), BENCH_PRODUCER_EVENTS
  * (2000), BENCH_PRODUCER_CONCURRENCY (16), BENCH_PRODUCER_BATCH (10),
  * BENCH_CONNECTIONS (C, 500), BENCH_REPS (3), BENCH_SCENARIO_TIMEOUT_MS
- * (90000), BENCH_TOTAL_BUDGET_MS (900000), BENCH_ONLY (comma list of
+ * (180000), BENCH_TOTAL_BUDGET_MS (900000), BENCH_ONLY (comma list of
  * legacy-fanout, socketio-fanout — or one N: legacy-fanout-100 —, producer,
  * legacy-memory, socketio-memory, switch), BENCH_SWITCH_LEGACY (raw ws
  * clients, 300), BENCH_SWITCH_SDK (SDK clients, 100), BENCH_SWITCH_ROUNDS
@@ -121,7 +121,7 @@ const CONFIG = {
   memoryWarmup: 50,
   memorySettleMs: 1000,
   reps: intEnv('BENCH_REPS', 3),
-  scenarioTimeoutMs: intEnv('BENCH_SCENARIO_TIMEOUT_MS', 90_000),
+  scenarioTimeoutMs: intEnv('BENCH_SCENARIO_TIMEOUT_MS', 180_000),
   switchLegacy: intEnv('BENCH_SWITCH_LEGACY', 300),
   switchSdk: intEnv('BENCH_SWITCH_SDK', 100),
   switchRounds: intEnv('BENCH_SWITCH_ROUNDS', 3),
