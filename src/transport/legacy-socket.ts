@@ -82,7 +82,7 @@ export class LegacySocket {
 
   /** Send one text frame; returns false if it was dropped or the socket is gone. */
   send(text: string, kind: FrameKind = 'event'): boolean {
-    if (!this.#admit(kind)) return false;
+    if (!this.isOpen || !this.#admit(kind, this.#ws.bufferedAmount)) return false;
     this.#ws.send(text);
     return true;
   }
@@ -101,9 +101,12 @@ export class LegacySocket {
    * `ws.send` behind it instead.
    */
   sendShared(frame: SharedFrame, kind: FrameKind = 'event'): boolean {
-    if (!this.#admit(kind)) return false;
+    if (!this.isOpen) return false;
+    // Read once: it serves the policy and tells whether ws's Sender holds anything.
+    const buffered = this.#ws.bufferedAmount;
+    if (!this.#admit(kind, buffered)) return false;
     const raw = this.#raw;
-    if (raw === undefined || raw.destroyed || this.#ws.bufferedAmount !== raw.writableLength) {
+    if (raw === undefined || raw.destroyed || buffered !== raw.writableLength) {
       this.#ws.send(frame.text);
       return true;
     }
@@ -112,13 +115,12 @@ export class LegacySocket {
     return true;
   }
 
-  /** The outbound policy (backpressure.ts) for one frame: true to send it. */
-  #admit(kind: FrameKind): boolean {
-    if (!this.isOpen) return false;
-    const decision = decideSend(this.#ws.bufferedAmount, kind, this.#limits);
+  /** The outbound policy (backpressure.ts) for one frame on an open socket: true to send it. */
+  #admit(kind: FrameKind, buffered: number): boolean {
+    const decision = decideSend(buffered, kind, this.#limits);
     if (decision === 'drop') return false;
     if (decision === 'close') {
-      this.#onSlow(this.#ws.bufferedAmount);
+      this.#onSlow(buffered);
       const { code, reason } = toClose(new SwitchyardError('SLOW_CONSUMER', `more than ${this.#limits.legacyHardBuffer} bytes queued`));
       this.close(code, reason);
       return false;
