@@ -65,7 +65,7 @@
  * Knobs (env): BENCH_CLIENTS (comma list of N, 100,1000), BENCH_DELIVERIES
  * (per flood round, 400000; M = this ÷ N), BENCH_EVENTS (fixes M whatever N),
  * BENCH_BATCH (10), BENCH_PACED_DELIVERIES (deliveries/s, 20000),
- * BENCH_PACED_SECONDS (2), BENCH_PRODUCER_CLIENTS (100), BENCH_PRODUCER_EVENTS
+ * BENCH_PACED_SECONDS (8), BENCH_PRODUCER_CLIENTS (100), BENCH_PRODUCER_EVENTS
  * (2000), BENCH_PRODUCER_CONCURRENCY (16), BENCH_PRODUCER_BATCH (10),
  * BENCH_CONNECTIONS (C, 500), BENCH_REPS (3), BENCH_SCENARIO_TIMEOUT_MS
  * (180000), BENCH_TOTAL_BUDGET_MS (900000), BENCH_ONLY (comma list of
@@ -116,7 +116,7 @@ const CONFIG = {
   batch: intEnv('BENCH_BATCH', 10),
   /** The paced run's fixed delivery rate: N clients × (this ÷ N) events/s. */
   pacedDeliveries: intEnv('BENCH_PACED_DELIVERIES', 20_000),
-  pacedSeconds: intEnv('BENCH_PACED_SECONDS', 2),
+  pacedSeconds: intEnv('BENCH_PACED_SECONDS', 8),
   connections: intEnv('BENCH_CONNECTIONS', 500),
   memoryWarmup: 50,
   memorySettleMs: 1000,
