@@ -9,6 +9,7 @@ import { toAckError } from '../errors/surfaces.js';
 import type { AckResult, EventClient, LegacyParams, ServiceModule } from '../services/service-module.js';
 import type { Beating } from '../transport/heartbeat-sweep.js';
 import type { LegacySocket } from '../transport/legacy-socket.js';
+import { SharedFrame } from '../transport/shared-frame.js';
 import type { FlagContext } from '../flags/flag-source.js';
 import type { ShadowRecorder } from '../rollout/shadow-recorder.js';
 
@@ -76,6 +77,8 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
   #mode: LegacyMode;
   #shadow = false;
   #closed = false;
+  // Which encoding of a room event this connection gets (side + encoding params); see `#encode`.
+  #variant: string | undefined;
 
   constructor(options: LegacySessionOptions) {
     this.#options = options;
@@ -243,16 +246,8 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
     const last = this.#lastSeq.get(event.room) ?? 0;
     if (event.seq <= last) return;
     this.#lastSeq.set(event.room, event.seq);
-    const frames = this.#encode(event, memo);
-    if (frames.length === 0 && this.#options.sequenced) {
-      // The legacy wire has no frame for this event (a knowledge-items update,
-      // chat history without peers). An opted-in client still gets it, in the
-      // Socket.IO shape, so its sequence stays contiguous.
-      this.#write(JSON.stringify({ type: 'switchyard_event', event: event.event, payload: event.payload, seq: event.seq }), 'event');
-      this.#options.onDelivered?.(event, memo);
-      return;
-    }
-    for (const frame of frames) this.#write(this.#sequenced(frame, event.seq), 'event');
+    const frames = this.#options.sequenced ? this.#encodeSequenced(event, memo) : this.#encode(event, memo);
+    for (const frame of frames) this.#writeShared(frame);
     if (frames.length > 0) this.#options.onDelivered?.(event, memo);
   }
 
@@ -269,6 +264,7 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
   switchMode(mode: LegacyMode, shadow = false): void {
     this.#mode = mode;
     this.#shadow = shadow && mode === 'legacy';
+    this.#variant = undefined;
   }
 
   /**
@@ -314,22 +310,58 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
     return { params: this.#options.connection.params };
   }
 
-  #encode(event: RoomEvent, memo: EncodeMemo): readonly string[] {
+  /**
+   * The memo key of this connection's encoding: the side that encodes, and the
+   * parameters the service's frames vary by (project-tasks' `session_id`).
+   * Connections with the same key get the very same frames.
+   */
+  #variantKey(): string {
+    if (this.#variant === undefined) {
+      const varying = this.#options.module.legacy.encodingParams ?? [];
+      const side = this.#shadow ? 'shadow' : this.#mode;
+      const { params } = this.#options.connection;
+      // JSON: parameter values are the client's, and no value may make two variants' keys equal.
+      this.#variant = varying.length === 0 ? side : `${side}${JSON.stringify(varying.map((p) => params[p] ?? ''))}`;
+    }
+    return this.#variant;
+  }
+
+  /** The event's frames for this connection, encoded (and framed) once per event and variant, not per socket. */
+  #encode(event: RoomEvent, memo: EncodeMemo): readonly SharedFrame[] {
     const { module, plan, connection } = this.#options;
-    const varying = module.legacy.encodingParams ?? [];
-    const side = this.#shadow ? 'shadow' : this.#mode;
-    const key = varying.length === 0 ? side : `${side}|${varying.map((p) => connection.params[p] ?? '').join('|')}`;
+    const key = this.#variantKey();
     let frames = memo.get(key);
     if (!frames) {
-      frames = this.#mode === 'legacy'
+      const texts = this.#mode === 'legacy'
         ? module.legacy.encode(event, connection)
         : eventToFrames(plan, event.event, event.payload, this.#frameContext());
+      frames = texts.map((text) => new SharedFrame(text));
       memo.set(key, frames);
       // Shadow: one comparison per event and encoding variant, not per socket.
       if (this.#shadow && this.#options.shadowRecorder) {
         const adapterFrames = eventToFrames(plan, event.event, event.payload, this.#frameContext());
-        this.#options.shadowRecorder.compare(plan.service, event.event, event.seq, frames, adapterFrames, event.at);
+        this.#options.shadowRecorder.compare(plan.service, event.event, event.seq, texts, adapterFrames, event.at);
       }
+    }
+    return frames;
+  }
+
+  /**
+   * The opted-in (`switchyard_seq`) variant: every frame with `"seq":N`
+   * appended. An event the legacy wire has no frame for (a knowledge-items
+   * update, chat history without peers) goes out in the Socket.IO shape as
+   * `switchyard_event`, so the client's sequence stays contiguous.
+   */
+  #encodeSequenced(event: RoomEvent, memo: EncodeMemo): readonly SharedFrame[] {
+    // Never equal to a plain variant's key: those start with the side's name.
+    const key = `seq ${this.#variantKey()}`;
+    let frames = memo.get(key);
+    if (!frames) {
+      const plain = this.#encode(event, memo);
+      frames = plain.length === 0
+        ? [new SharedFrame(JSON.stringify({ type: 'switchyard_event', event: event.event, payload: event.payload, seq: event.seq }))]
+        : plain.map((frame) => new SharedFrame(this.#sequenced(frame.text, event.seq)));
+      memo.set(key, frames);
     }
     return frames;
   }
@@ -343,8 +375,14 @@ export class LegacySession implements RoomSubscriber, EventClient, Beating {
   }
 
   #sequenced(frame: string, seq: number): string {
-    if (!this.#options.sequenced || !frame.endsWith('}')) return frame;
+    if (!frame.endsWith('}')) return frame;
     return `${frame.slice(0, -1)},"seq":${seq}}`;
+  }
+
+  #writeShared(frame: SharedFrame): void {
+    if (this.#closed) return;
+    if (this.#socket) this.#socket.sendShared(frame, 'event');
+    else this.#pending.push(frame.text);
   }
 
   #write(frame: string, kind: 'event' | 'control'): void {

@@ -8,6 +8,7 @@ import type { HostedId } from '../registry/contracts.js';
 import type { AckResult, EventClient, EventHandler, ServiceModule } from '../services/service-module.js';
 import { roomName } from '../adapter/room-name.js';
 import type { Metrics } from '../server/metrics.js';
+import { coalesceFlushes } from '../transport/socketio-coalescing.js';
 
 /** Decides whether a Socket.IO client may use a service now; throws a SwitchyardError to refuse. */
 export type AdmitSocket = (service: HostedId, socket: Socket) => void;
@@ -138,6 +139,7 @@ export function bridgeSocketIo(options: SocketIoBridgeOptions): Map<HostedId, Na
         return;
       }
       const log = logger.child({ service, transport: 'socketio', clientId: socket.id });
+      coalesceFlushes(socket);
       const client = new SocketIoClient(socket);
       for (const [event, handler] of Object.entries(module.handlers)) {
         const isJoin = event === plan.socketio.join.event;

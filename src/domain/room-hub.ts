@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { SharedFrame } from '../transport/shared-frame.js';
 import type { HostedId } from '../registry/contracts.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
@@ -13,7 +14,7 @@ import { DEFAULT_RETENTION, payloadBytes, type EventLog, type ReplayResult, type
  * event is encoded once per transport and encoding variant, not once per
  * subscriber (see `LegacySession.deliver`).
  */
-export type EncodeMemo = Map<string, readonly string[]>;
+export type EncodeMemo = Map<string, readonly SharedFrame[]>;
 
 /** Anything that receives a room's events directly (legacy sessions, shadows). */
 export interface RoomSubscriber {

@@ -180,10 +180,11 @@ export class LegacyDoor {
     socket.once('close', () => {
       if (!session.attached) session.close();
     });
-    this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => this.#attach(session, ws, service, extra));
+    // `socket` is kept for the LegacySocket: room events are written to it directly (LegacySocket.sendShared).
+    this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => this.#attach(session, ws, socket, service, extra));
   }
 
-  #attach(session: LegacySession, ws: WebSocket, service: HostedId, extra?: ExtraLegacyRoute): void {
+  #attach(session: LegacySession, ws: WebSocket, raw: Duplex, service: HostedId, extra?: ExtraLegacyRoute): void {
     const { plans, limits, metrics, stages } = this.#o;
     const plan = plans.get(service)!;
     const heartbeatMs = extra ? extra.heartbeatMs : this.#o.heartbeatIntervals?.[service] ?? plan.legacy.heartbeat?.intervalMs;
@@ -216,7 +217,7 @@ export class LegacyDoor {
         metrics.disconnected(service, 'legacy');
         session.logger.debug({ code }, 'legacy socket closed');
       },
-    });
+    }, raw);
     // Only staged sessions are switched; a legacy-only endpoint never is.
     if (!extra) {
       this.#sessions.add(session);

@@ -68,7 +68,11 @@ export function assertCapacity(count: number, limit: number, what: string): void
  * so a refused update changes nothing); returns its size.
  */
 export function assertEntityBytes(state: unknown, limit: number, what: string): number {
-  const bytes = Buffer.byteLength(JSON.stringify(state));
+  return checkEntityBytes(Buffer.byteLength(JSON.stringify(state)), limit, what);
+}
+
+/** `assertEntityBytes` for a state already measured (`bytes` of its JSON). */
+export function checkEntityBytes(bytes: number, limit: number, what: string): number {
   if (bytes > limit) throw new SwitchyardError('PAYLOAD_TOO_LARGE', `${what}: state would be ${bytes} bytes, at most ${limit}`, { limit });
   return bytes;
 }

@@ -1,9 +1,12 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { SwitchyardError } from '../errors/catalogue.js';
 import { toClose } from '../errors/surfaces.js';
 import { decideSend, type FrameKind } from './backpressure.js';
 import type { Limits } from './limits.js';
 import { MessageRateLimiter } from './rate-limit.js';
+import type { SharedFrame } from './shared-frame.js';
+import { beforeSharedWrite } from './write-coalescer.js';
 
 /** What the socket reports. It never decides what a frame means. */
 export interface LegacySocketCallbacks {
@@ -22,13 +25,20 @@ export interface LegacySocketCallbacks {
  */
 export class LegacySocket {
   readonly #ws: WebSocket;
+  // The TCP (or TLS) socket under `#ws`, as the upgrade handed it over: shared frames are written to it directly.
+  readonly #raw: Duplex | undefined;
   readonly #limits: Limits;
   // Only this class writes it: set on pong, cleared on each liveness ping.
   #alive = true;
   #closed = false;
 
-  constructor(ws: WebSocket, limits: Limits, callbacks: LegacySocketCallbacks) {
+  /**
+   * `raw` is the socket the upgrade was completed on (the one `ws` writes to);
+   * without it every frame goes through `ws.send`.
+   */
+  constructor(ws: WebSocket, limits: Limits, callbacks: LegacySocketCallbacks, raw?: Duplex) {
     this.#ws = ws;
+    this.#raw = raw;
     this.#limits = limits;
     const rate = new MessageRateLimiter(limits);
     ws.on('message', (data, isBinary) => {
@@ -72,16 +82,49 @@ export class LegacySocket {
 
   /** Send one text frame; returns false if it was dropped or the socket is gone. */
   send(text: string, kind: FrameKind = 'event'): boolean {
+    if (!this.isOpen || !this.#admit(kind, this.#ws.bufferedAmount)) return false;
+    this.#ws.send(text);
+    return true;
+  }
+
+  /**
+   * Send a frame shared with other sockets (a room event): its bytes, framed
+   * once for all, are written to the raw socket, under the same backpressure
+   * policy as `send`. Writes made in one turn of the event loop leave
+   * together (one system call per socket for a burst of events).
+   *
+   * Order with `ws`'s own writes (pings, pongs, close) holds because both
+   * write to the same stream, synchronously: `ws`'s Sender queues a frame
+   * only while it compresses (perMessageDeflate is off here) or reads a Blob
+   * (never sent here). Should it ever hold anything (`bufferedAmount` counts
+   * the Sender's queue on top of the socket's), the frame goes through
+   * `ws.send` behind it instead.
+   */
+  sendShared(frame: SharedFrame, kind: FrameKind = 'event'): boolean {
     if (!this.isOpen) return false;
-    const decision = decideSend(this.#ws.bufferedAmount, kind, this.#limits);
+    // Read once: it serves the policy and tells whether ws's Sender holds anything.
+    const buffered = this.#ws.bufferedAmount;
+    if (!this.#admit(kind, buffered)) return false;
+    const raw = this.#raw;
+    if (raw === undefined || raw.destroyed || buffered !== raw.writableLength) {
+      this.#ws.send(frame.text);
+      return true;
+    }
+    beforeSharedWrite(raw);
+    raw.write(frame.wire);
+    return true;
+  }
+
+  /** The outbound policy (backpressure.ts) for one frame on an open socket: true to send it. */
+  #admit(kind: FrameKind, buffered: number): boolean {
+    const decision = decideSend(buffered, kind, this.#limits);
     if (decision === 'drop') return false;
     if (decision === 'close') {
-      this.#onSlow(this.#ws.bufferedAmount);
+      this.#onSlow(buffered);
       const { code, reason } = toClose(new SwitchyardError('SLOW_CONSUMER', `more than ${this.#limits.legacyHardBuffer} bytes queued`));
       this.close(code, reason);
       return false;
     }
-    this.#ws.send(text);
     return true;
   }
 

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { median } from './stats.js';
 import type { SwitchTimeResult } from './switch-time.js';
 
 export type BaselineName = 'plain ws' | 'plain socket.io';
@@ -46,6 +47,13 @@ export interface BenchResults {
   switchTime: SwitchTimeResult;
   warnings: string[];
   durationMs: number;
+}
+
+/** A row from the measured runs of both sides: medians and their ratio. */
+export function metricRow(metric: string, unit: string, better: 'higher' | 'lower', digits: number, sy: number[], base: number[]): MetricRow {
+  const switchyard = median(sy);
+  const baseline = median(base);
+  return { metric, unit, better, digits, switchyard, baseline, ratio: switchyard / baseline, runs: { switchyard: sy, baseline: base } };
 }
 
 export function fmt(value: number, digits: number): string {

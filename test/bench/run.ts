@@ -5,7 +5,8 @@
  * on loopback only (127.0.0.1, ephemeral ports):
  *
  * 1. Legacy fan-out: N raw `ws` clients on `/api/crawl-progress/bench-fanout`
- *    (room `crawl_bench-fanout`). The server publishes M small crawl-progress
+ *    (room `crawl_bench-fanout`), one scenario per N in BENCH_CLIENTS (100 and
+ *    1,000). The server publishes M = BENCH_DELIVERIES ÷ N small crawl-progress
  *    events with `sy.hub.publish('crawl-progress', room, 'progress_update', …)`.
  *    Baseline: a plain `ws` WebSocketServer that JSON.stringifies each event
  *    once (the same `{"type":"crawl_progress","data":…}` bytes) and sends it to
@@ -17,10 +18,14 @@
  *    For both: throughput = M / (first publish → last client got the last
  *    event), flood latency = publish stamp → receive (mostly queueing while M
  *    events are pushed as fast as possible, `batch` per event-loop turn), paced
- *    latency = the same at a steady rate well below saturation (100 events/s),
+ *    latency = the same at a fixed delivery rate (BENCH_PACED_DELIVERIES,
+ *    20,000 deliveries/s: 200 events/s to 100 clients, 20 to 1,000),
  *    and server CPU per delivery (process.cpuUsage of the server process
  *    during the flood / (N × M)) — the number that compares the servers alone
  *    when the client process, sharing the machine, is the bottleneck.
+ * 2b. Producer (producer.ts): the events come over HTTP (Switchyard's REST
+ *    producer API, one update per request and the batch endpoint) to 100
+ *    legacy clients, against a plain node:http + ws publish server.
  * 3. Memory per idle connection: C legacy sockets / C Socket.IO sockets, each
  *    subscribed to its own crawl room; (heap after forced GC, RSS) of the
  *    server process after − before, / C. Each measurement uses a fresh server
@@ -47,20 +52,24 @@
  * while other processes keep the machine > 10% busy, since a shared box
  * otherwise swings wall-clock numbers by 2x. Ratios are Switchyard ÷ baseline (throughput: < 1 = slower; latency,
  * CPU, memory: > 1 = costs more). Every loop is bounded by count, every
- * scenario by BENCH_SCENARIO_TIMEOUT_MS (default 90 s; a fan-out scenario
+ * scenario by BENCH_SCENARIO_TIMEOUT_MS (default 180 s; a fan-out scenario
  * takes ~45 s on 2 cores; on expiry it is aborted with a message, its child
  * processes are killed and the rounds already done are still reported), the
  * switch scenario by BENCH_SWITCH_TIMEOUT_MS (default 150 s, typically ~30 s),
- * the whole run by 480 s (typical total: ~2.5 min).
+ * the whole run by BENCH_TOTAL_BUDGET_MS (900 s; typical total: ~8 min).
  * Logs are silent (pino level `silent`).
  *
  * Output: a table on stdout, test/bench/results/latest.json and
  * test/bench/results/latest.md (the Markdown is meant for the README).
  *
- * Knobs (env): BENCH_CLIENTS (N, 200), BENCH_EVENTS (M, 2000), BENCH_BATCH
- * (10), BENCH_PACED_EVENTS (200), BENCH_PACED_RATE (events/s, 100),
+ * Knobs (env): BENCH_CLIENTS (comma list of N, 100,1000), BENCH_DELIVERIES
+ * (per flood round, 400000; M = this ÷ N), BENCH_EVENTS (fixes M whatever N),
+ * BENCH_BATCH (10), BENCH_PACED_DELIVERIES (deliveries/s, 20000),
+ * BENCH_PACED_SECONDS (8), BENCH_PRODUCER_CLIENTS (100), BENCH_PRODUCER_EVENTS
+ * (2000), BENCH_PRODUCER_CONCURRENCY (16), BENCH_PRODUCER_BATCH (10),
  * BENCH_CONNECTIONS (C, 500), BENCH_REPS (3), BENCH_SCENARIO_TIMEOUT_MS
- * (90000), BENCH_ONLY (comma list of legacy-fanout, socketio-fanout,
+ * (180000), BENCH_TOTAL_BUDGET_MS (900000), BENCH_ONLY (comma list of
+ * legacy-fanout, socketio-fanout — or one N: legacy-fanout-100 —, producer,
  * legacy-memory, socketio-memory, switch, cluster), BENCH_SWITCH_LEGACY (raw ws
  * clients, 300), BENCH_SWITCH_SDK (SDK clients, 100), BENCH_SWITCH_ROUNDS
  * (3), BENCH_SWITCH_RATE (events/s during a switch, 20), BENCH_SWITCH_MISSED
@@ -88,12 +97,13 @@ import { Deadline, ScenarioTimeout, Scope } from './scope.js';
 import { DISTURBED_PCT, MAX_RERUNS, QUIET_BUDGET_MS, foreignCpuPct, machineCpu, waitForQuiet } from './machine.js';
 import { benchPayload } from './payload.js';
 import { FANOUT_PROGRESS_ID, type ClientApi, type ClientKind, type DeliveryStats, type ServerApi, type Target } from './protocol.js';
-import { fmt, textTable, writeResults, type BaselineName, type BenchResults, type MetricRow, type SectionResult } from './report.js';
+import { fmt, metricRow, textTable, writeResults, type BaselineName, type BenchResults, type SectionResult } from './report.js';
 import { median } from './stats.js';
 import { benchSwitchTime } from './switch-time.js';
 import { benchStartup } from './startup.js';
 import { benchCapacity } from './capacity.js';
 import { benchCluster } from './cluster.js';
+import { producer, producerDescription } from './producer.js';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -103,17 +113,29 @@ function intEnv(name: string, fallback: number): number {
   return value;
 }
 
+function intListEnv(name: string, fallback: string): number[] {
+  const raw = process.env[name] || fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`${name} must be a comma list of positive integers, got ${raw}`);
+  return values;
+}
+
+const CLIENT_COUNTS = intListEnv('BENCH_CLIENTS', '100,1000');
+
 const CONFIG = {
-  clients: intEnv('BENCH_CLIENTS', 200),
-  events: intEnv('BENCH_EVENTS', 2000),
+  clients: CLIENT_COUNTS.join(','),
+  /** Deliveries per flood round: M = this ÷ N events (unless BENCH_EVENTS fixes M). */
+  deliveries: intEnv('BENCH_DELIVERIES', 400_000),
+  fixedEvents: process.env.BENCH_EVENTS ? intEnv('BENCH_EVENTS', 1) : 0,
   batch: intEnv('BENCH_BATCH', 10),
-  pacedEvents: intEnv('BENCH_PACED_EVENTS', 200),
-  pacedRate: intEnv('BENCH_PACED_RATE', 100),
+  /** The paced run's fixed delivery rate: N clients × (this ÷ N) events/s. */
+  pacedDeliveries: intEnv('BENCH_PACED_DELIVERIES', 20_000),
+  pacedSeconds: intEnv('BENCH_PACED_SECONDS', 8),
   connections: intEnv('BENCH_CONNECTIONS', 500),
   memoryWarmup: 50,
   memorySettleMs: 1000,
   reps: intEnv('BENCH_REPS', 3),
-  scenarioTimeoutMs: intEnv('BENCH_SCENARIO_TIMEOUT_MS', 90_000),
+  scenarioTimeoutMs: intEnv('BENCH_SCENARIO_TIMEOUT_MS', 180_000),
   switchLegacy: intEnv('BENCH_SWITCH_LEGACY', 300),
   switchSdk: intEnv('BENCH_SWITCH_SDK', 100),
   switchRounds: intEnv('BENCH_SWITCH_ROUNDS', 3),
@@ -125,9 +147,25 @@ const CONFIG = {
   clusterRate: intEnv('BENCH_CLUSTER_RATE', 100),
   clusterRollbackClients: intEnv('BENCH_CLUSTER_ROLLBACK_CLIENTS', 100),
   clusterRollbackRounds: intEnv('BENCH_CLUSTER_ROLLBACK_ROUNDS', 4),
-  totalBudgetMs: 480_000,
+  totalBudgetMs: intEnv('BENCH_TOTAL_BUDGET_MS', 900_000),
   connectTimeoutMs: 10_000,
 };
+/** One fan-out scenario's workload for N clients in the room. */
+interface Workload {
+  clients: number;
+  /** Events per flood round. */
+  events: number;
+  /** Events per second of the paced run (N × rate = CONFIG.pacedDeliveries). */
+  pacedRate: number;
+  pacedEvents: number;
+}
+
+function workload(clients: number): Workload {
+  const events = CONFIG.fixedEvents || Math.max(50, Math.round(CONFIG.deliveries / clients));
+  const pacedRate = CONFIG.pacedDeliveries / clients;
+  return { clients, events, pacedRate, pacedEvents: Math.max(20, Math.round(pacedRate * CONFIG.pacedSeconds)) };
+}
+
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 const PROFILE_TARGET = process.env.BENCH_CPU_PROF as Target | 'switch' | undefined;
 
@@ -186,9 +224,9 @@ function requireComplete(stats: DeliveryStats, what: string): void {
   throw new Error(`${what}: ${stats.received}/${stats.expected} deliveries (per client ${stats.perClientMin}..${stats.perClientMax})`);
 }
 
-async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: Deadline, M: number, pacedEvents: number): Promise<FanoutSample> {
+async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: Deadline, w: Workload, M: number, pacedEvents: number): Promise<FanoutSample> {
   const group = server.target;
-  const N = CONFIG.clients;
+  const N = w.clients;
 
   // Flood: M events as fast as the server takes them.
   const run = ++runCounter;
@@ -209,7 +247,7 @@ async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: D
   await clients.call('arm', { group, run: pacedRun, events: pacedEvents }, d.left(5000));
   const pacedCpu0 = await server.child.call('cpu', undefined, d.left(5000));
   const [, paced] = await Promise.all([
-    server.child.call('paced', { run: pacedRun, events: pacedEvents, ratePerSec: CONFIG.pacedRate }, d.left()),
+    server.child.call('paced', { run: pacedRun, events: pacedEvents, ratePerSec: w.pacedRate }, d.left()),
     clients.call('wait', { group, timeoutMs: Math.max(1, d.left() - 1500) }, d.left()),
   ]);
   const pacedCpu1 = await server.child.call('cpu', undefined, d.left(5000));
@@ -230,13 +268,9 @@ async function fanoutRound(server: ServerHandle, clients: Child<ClientApi>, d: D
   };
 }
 
-function row(metric: string, unit: string, better: 'higher' | 'lower', digits: number, sy: number[], base: number[]): MetricRow {
-  const switchyard = median(sy);
-  const baseline = median(base);
-  return { metric, unit, better, digits, switchyard, baseline, ratio: switchyard / baseline, runs: { switchyard: sy, baseline: base } };
-}
+const row = metricRow;
 
-async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: SectionResult): Promise<void> {
+async function fanout(kind: ClientKind, w: Workload, d: Deadline, scope: Scope, section: SectionResult): Promise<void> {
   const base = baselineOf(kind);
   const servers = new Map<Target, ServerHandle>();
   for (const target of ['switchyard', base] as const) servers.set(target, await startServer(target, d, scope));
@@ -244,7 +278,7 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
   for (const [target, server] of servers) {
     const { connected, ms } = await clients.call(
       'connect',
-      { group: target, kind, url: server.url, count: CONFIG.clients, progressId: FANOUT_PROGRESS_ID, distinctRooms: false, timeoutMs: CONFIG.connectTimeoutMs },
+      { group: target, kind, url: server.url, count: w.clients, progressId: FANOUT_PROGRESS_ID, distinctRooms: false, timeoutMs: CONFIG.connectTimeoutMs },
       d.left(),
     );
     log(`  ${target}: ${connected} ${kind} clients connected in ${fmt(ms, 0)} ms`);
@@ -260,14 +294,14 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
         // The warm-up round is shorter: it only has to load, JIT and grow TCP buffers.
         if (!warm) await waitForQuiet(d, quietBudget, log);
         let sample = warm
-          ? await fanoutRound(servers.get(target)!, clients, d, Math.ceil(CONFIG.events / 2), Math.ceil(CONFIG.pacedEvents / 4))
-          : await fanoutRound(servers.get(target)!, clients, d, CONFIG.events, CONFIG.pacedEvents);
+          ? await fanoutRound(servers.get(target)!, clients, d, w, Math.ceil(w.events / 2), Math.ceil(w.pacedEvents / 4))
+          : await fanoutRound(servers.get(target)!, clients, d, w, w.events, w.pacedEvents);
         // A round disturbed by other processes on the machine is run again (bounded in count and by the scenario budget).
         while (!warm && sample.foreignCpuPct > DISTURBED_PCT && reruns < MAX_RERUNS && d.remaining() > 25_000) {
           reruns++;
           log(`  round ${round} ${target.padEnd(10)} discarded: other processes used ${fmt(sample.foreignCpuPct, 0)}% of the machine; running it again`);
           await waitForQuiet(d, quietBudget, log);
-          sample = await fanoutRound(servers.get(target)!, clients, d, CONFIG.events, CONFIG.pacedEvents);
+          sample = await fanoutRound(servers.get(target)!, clients, d, w, w.events, w.pacedEvents);
         }
         if (!warm) samples.get(target)!.push(sample);
         log(
@@ -279,7 +313,7 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
     }
   } finally {
     // Also on abort: report the rounds that did complete.
-    fanoutRows(section, samples.get('switchyard')!, samples.get(base)!);
+    fanoutRows(section, w, samples.get('switchyard')!, samples.get(base)!);
     if (reruns > 0) section.notes.push(`${reruns} round(s) disturbed by other processes (> ${DISTURBED_PCT}% of the machine) were discarded and run again.`);
   }
   await clients.call('disconnect', { group: 'switchyard', timeoutMs: 5000 }, d.left(8000));
@@ -287,21 +321,21 @@ async function fanout(kind: ClientKind, d: Deadline, scope: Scope, section: Sect
   await scope.closeAll(true);
 }
 
-function fanoutRows(section: SectionResult, sy: FanoutSample[], bl: FanoutSample[]): void {
+function fanoutRows(section: SectionResult, w: Workload, sy: FanoutSample[], bl: FanoutSample[]): void {
   if (sy.length === 0 || bl.length === 0) return;
   if (sy.length < CONFIG.reps || bl.length < CONFIG.reps) section.notes.push(`partial: ${sy.length} + ${bl.length} measured rounds.`);
   const pick = (list: FanoutSample[], key: keyof FanoutSample): number[] => list.map((s) => s[key]);
   section.rows.push(
-    row(`Throughput: events fanned out to all ${CONFIG.clients} clients`, 'events/s', 'higher', 0, pick(sy, 'eventsPerSec'), pick(bl, 'eventsPerSec')),
+    row(`Throughput: events fanned out to all ${w.clients} clients`, 'events/s', 'higher', 0, pick(sy, 'eventsPerSec'), pick(bl, 'eventsPerSec')),
     row('Latency p50, flood', 'ms', 'lower', 1, pick(sy, 'floodP50'), pick(bl, 'floodP50')),
     row('Latency p99, flood', 'ms', 'lower', 1, pick(sy, 'floodP99'), pick(bl, 'floodP99')),
-    row(`Latency p50, paced ${CONFIG.pacedRate} ev/s`, 'ms', 'lower', 2, pick(sy, 'pacedP50'), pick(bl, 'pacedP50')),
-    row(`Latency p99, paced ${CONFIG.pacedRate} ev/s`, 'ms', 'lower', 2, pick(sy, 'pacedP99'), pick(bl, 'pacedP99')),
+    row(`Latency p50, paced ${fmt(w.pacedRate, 0)} ev/s (${fmt(CONFIG.pacedDeliveries, 0)} deliveries/s)`, 'ms', 'lower', 2, pick(sy, 'pacedP50'), pick(bl, 'pacedP50')),
+    row(`Latency p99, paced ${fmt(w.pacedRate, 0)} ev/s (${fmt(CONFIG.pacedDeliveries, 0)} deliveries/s)`, 'ms', 'lower', 2, pick(sy, 'pacedP99'), pick(bl, 'pacedP99')),
     row('Server CPU per delivery, flood', 'µs', 'lower', 2, pick(sy, 'cpuUsPerDelivery'), pick(bl, 'cpuUsPerDelivery')),
-    row(`Server CPU per delivery, paced ${CONFIG.pacedRate} ev/s`, 'µs', 'lower', 2, pick(sy, 'pacedCpuUsPerDelivery'), pick(bl, 'pacedCpuUsPerDelivery')),
+    row(`Server CPU per delivery, paced ${fmt(w.pacedRate, 0)} ev/s`, 'µs', 'lower', 2, pick(sy, 'pacedCpuUsPerDelivery'), pick(bl, 'pacedCpuUsPerDelivery')),
   );
   const deliveries = row('deliveries/s', 'deliveries/s', 'higher', 0, pick(sy, 'deliveriesPerSec'), pick(bl, 'deliveriesPerSec'));
-  section.notes.push(`throughput in deliveries/s (events × ${CONFIG.clients}): Switchyard ${fmt(deliveries.switchyard, 0)}, ${section.baseline} ${fmt(deliveries.baseline, 0)}.`);
+  section.notes.push(`throughput in deliveries/s (events × ${w.clients}): Switchyard ${fmt(deliveries.switchyard, 0)}, ${section.baseline} ${fmt(deliveries.baseline, 0)}.`);
   const clientCpu = Math.max(...pick(sy, 'clientCpuPct'), ...pick(bl, 'clientCpuPct'));
   if (clientCpu > 85) {
     section.notes.push(
@@ -386,16 +420,25 @@ function memoryRows(section: SectionResult, sy: MemorySampleRow[], bl: MemorySam
 
 interface ScenarioSpec {
   id: string;
+  /** BENCH_ONLY names a scenario by `id` or by `family` (all client counts of a fan-out). */
+  family: string;
   title: string;
   kind: ClientKind;
   run: (kind: ClientKind, d: Deadline, scope: Scope, section: SectionResult) => Promise<void>;
 }
 
 const SCENARIOS: ScenarioSpec[] = [
-  { id: 'legacy-fanout', title: 'Legacy fan-out (raw ws)', kind: 'legacy', run: fanout },
-  { id: 'socketio-fanout', title: 'Socket.IO fan-out', kind: 'sio', run: fanout },
-  { id: 'legacy-memory', title: 'Legacy connections, memory', kind: 'legacy', run: memory },
-  { id: 'socketio-memory', title: 'Socket.IO connections, memory', kind: 'sio', run: memory },
+  ...CLIENT_COUNTS.map((n): ScenarioSpec => ({
+    id: `legacy-fanout-${n}`, family: 'legacy-fanout', title: `Legacy fan-out (raw ws), ${fmt(n, 0)} clients`, kind: 'legacy',
+    run: (kind, d, scope, section) => fanout(kind, workload(n), d, scope, section),
+  })),
+  ...CLIENT_COUNTS.map((n): ScenarioSpec => ({
+    id: `socketio-fanout-${n}`, family: 'socketio-fanout', title: `Socket.IO fan-out, ${fmt(n, 0)} clients`, kind: 'sio',
+    run: (kind, d, scope, section) => fanout(kind, workload(n), d, scope, section),
+  })),
+  { id: 'producer', family: 'producer', title: 'Producer REST API → legacy fan-out', kind: 'legacy', run: (_kind, d, scope, section) => producer({ startServer, startClients, log, connectTimeoutMs: CONFIG.connectTimeoutMs }, d, scope, section) },
+  { id: 'legacy-memory', family: 'legacy-memory', title: 'Legacy connections, memory', kind: 'legacy', run: memory },
+  { id: 'socketio-memory', family: 'socketio-memory', title: 'Socket.IO connections, memory', kind: 'sio', run: memory },
 ];
 
 function packageVersion(name: string): string {
@@ -408,10 +451,15 @@ function packageVersion(name: string): string {
 }
 
 function description(): string[] {
-  const frameBytes = Buffer.byteLength(JSON.stringify({ type: 'crawl_progress', data: benchPayload(1, 1000, CONFIG.events, 1.7e12) }));
+  const frameBytes = Buffer.byteLength(JSON.stringify({ type: 'crawl_progress', data: benchPayload(1, 1000, 2000, 1.7e12) }));
+  const shapes = CLIENT_COUNTS.map((n) => {
+    const w = workload(n);
+    return `N = ${fmt(n, 0)}: M = ${fmt(w.events, 0)} events per flood, paced ${fmt(w.pacedEvents, 0)} events at ${fmt(w.pacedRate, 0)} events/s`;
+  });
   return [
-    `**Fan-out**: N = ${CONFIG.clients} clients subscribed to one crawl room; M = ${fmt(CONFIG.events, 0)} \`progress_update\` events (legacy frame ≈ ${frameBytes} bytes) published as fast as possible, ${CONFIG.batch} per event-loop turn. Throughput = M ÷ (first publish → last client received the last event); one event = ${CONFIG.clients} deliveries.`,
-    `**Latency** = receive time − publish stamp in the payload, over all N × M deliveries. "Flood" is measured during the throughput run (mostly queueing); "paced" publishes ${CONFIG.pacedEvents} events at ${CONFIG.pacedRate} events/s (${fmt(CONFIG.pacedRate * CONFIG.clients, 0)} deliveries/s).`,
+    `**Fan-out**: N clients subscribed to one crawl room (N = ${CLIENT_COUNTS.map((n) => fmt(n, 0)).join(' and ')}, one scenario each); the server process publishes M \`progress_update\` events (legacy frame ≈ ${frameBytes} bytes) in process, as fast as possible, ${CONFIG.batch} per event-loop turn; M = ${fmt(CONFIG.deliveries, 0)} deliveries ÷ N. Throughput = M ÷ (first publish → last client received the last event); one event = N deliveries.`,
+    `**Latency** = receive time − publish stamp in the payload, over all N × M deliveries. "Flood" is measured during the throughput run (mostly queueing: a server that takes events faster than the clients read them queues more); "paced" publishes at a fixed ${fmt(CONFIG.pacedDeliveries, 0)} deliveries/s (${fmt(CONFIG.pacedDeliveries, 0)} ÷ N events/s, for ${CONFIG.pacedSeconds} s) — ${shapes.join('; ')}.`,
+    ...producerDescription(),
     '**Server CPU per delivery** = user + system CPU of the server process during the flood ÷ (N × M), and during the paced run ÷ its deliveries. It compares the servers alone (the clients share the machine and can be the throughput bottleneck); under flood, writes to backed-up sockets get batched, so the paced figure is the per-send cost.',
     `**Memory**: ${CONFIG.connections} idle connections, each subscribed to its own crawl room (legacy: \`/api/crawl-progress/:id\`; Socket.IO: \`/crawl\` + \`join_crawl\`); (after − before) ÷ ${CONFIG.connections}, heap after forced GC, fresh server process per measurement. "RSS before connections" is the whole server process at rest, tsx TypeScript loader included (all three run under tsx).`,
     '**Baselines**: plain `ws` = a `ws` WebSocketServer that JSON-encodes each event once and sends the same frame to every socket of the room; plain `socket.io` = a Socket.IO server (default options) with namespace `/crawl`, `join_crawl` + ack and `nsp.to(room).emit(...)`. Switchyard runs with `services: [\'crawl-progress\']`, silent logs, otherwise defaults.',
@@ -466,10 +514,10 @@ async function main(): Promise<void> {
     warnings: [],
     durationMs: 0,
   };
-  log(`Switchyard bench — Node ${process.version}, ${results.environment.cpu} × ${cpu.length}, N=${CONFIG.clients}, M=${CONFIG.events}, C=${CONFIG.connections}, ${CONFIG.reps} rounds + warm-up`);
+  log(`Switchyard bench — Node ${process.version}, ${results.environment.cpu} × ${cpu.length}, N=${CONFIG.clients}, ${fmt(CONFIG.deliveries, 0)} deliveries per flood, C=${CONFIG.connections}, ${CONFIG.reps} rounds + warm-up`);
 
   for (const spec of SCENARIOS) {
-    if (ONLY.size > 0 && !ONLY.has(spec.id)) continue;
+    if (ONLY.size > 0 && !ONLY.has(spec.id) && !ONLY.has(spec.family)) continue;
     const section: SectionResult = { id: spec.id, title: spec.title, baseline: baselineName(spec.kind), status: 'ok', rows: [], notes: [], durationMs: 0 };
     results.sections.push(section);
     const budgetLeft = budgetEnd - Date.now();

@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Target } from './protocol.js';
@@ -10,7 +10,9 @@ import type { Target } from './protocol.js';
  *   (hub → legacy sessions and Socket.IO namespace `/crawl`);
  * - `ws`: a plain `ws` WebSocketServer, one Set of sockets per legacy path,
  *   `JSON.stringify` once per event, `send` to each (the same bytes as the
- *   legacy `crawl_progress` frame);
+ *   legacy `crawl_progress` frame); and a plain `node:http` publish API with
+ *   Switchyard's producer paths for crawl-progress (start, progress, batch):
+ *   `JSON.parse` the body, merge it into the crawl's state, broadcast;
  * - `socketio`: a plain Socket.IO server, namespace `/crawl`, `join_crawl`
  *   with ack, `nsp.to(room).emit('progress_update', {...payload, seq})`.
  */
@@ -68,11 +70,76 @@ function closeHttp(server: HttpServer): Promise<void> {
   });
 }
 
+/** The request's body, parsed as JSON. */
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (error) {
+        reject(error as Error);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+const PRODUCER = /^\/api\/producer\/crawl-progress(?:\/([^/]+)\/progress)?$/;
+
+/**
+ * The least a plain server does to publish a crawl update over HTTP: parse,
+ * keep the crawl's state (the same fields as Switchyard's tracker), answer it,
+ * broadcast it. No validation, limits or history.
+ */
+function plainProducer(publish: (room: string, state: Record<string, unknown>) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  const states = new Map<string, Record<string, unknown>>();
+  const update = (progressId: string, fields: Record<string, unknown>): Record<string, unknown> | undefined => {
+    const previous = states.get(progressId);
+    if (!previous) return undefined;
+    const state = { ...previous, ...fields, updated_at: new Date().toISOString() };
+    states.set(progressId, state);
+    publish(crawlRoom(progressId), state);
+    return state;
+  };
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const match = PRODUCER.exec(url);
+    if (req.method !== 'POST' || (!match && url !== '/api/producer/crawl-progress/batch')) {
+      res.writeHead(404).end();
+      return;
+    }
+    readJson(req).then((body) => {
+      let answer: unknown;
+      if (url.endsWith('/batch')) {
+        const { updates } = body as { updates: Array<Record<string, unknown> & { progressId: string }> };
+        answer = { results: updates.map(({ progressId, ...fields }) => ({ ok: update(progressId, fields) !== undefined, progressId })) };
+      } else if (match?.[1] !== undefined) {
+        answer = update(decodeURIComponent(match[1]), body as Record<string, unknown>);
+      } else {
+        const { progressId } = body as { progressId: string };
+        const state = { status: 'starting', percentage: 0, start_time: new Date().toISOString(), logs: ['Starting crawl...'], progressId, currentUrl: '', totalPages: 0, processedPages: 0, eta: 'Calculating...' };
+        states.set(progressId, state);
+        answer = state;
+      }
+      if (answer === undefined) res.writeHead(404).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    }, () => res.writeHead(400).end());
+  };
+}
+
 async function startPlainWs(): Promise<BenchTarget> {
   const { WebSocketServer } = await import('ws');
-  const http = createServer((_req, res) => res.writeHead(404).end());
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: 64 * 1024 });
   const rooms = new Map<string, Set<WebSocket>>();
+  const broadcast = (room: string, payload: Record<string, unknown>): void => {
+    const members = rooms.get(room);
+    if (!members) return;
+    const frame = JSON.stringify({ type: payload.status === 'completed' ? 'crawl_completed' : 'crawl_progress', data: payload });
+    for (const ws of members) ws.send(frame);
+  };
+  const http = createServer(plainProducer(broadcast));
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: 64 * 1024 });
   wss.on('connection', (ws, req) => {
     const progressId = decodeURIComponent((req.url ?? '/').split('?')[0]!.split('/').pop() ?? '');
     const room = crawlRoom(progressId);
@@ -91,12 +158,7 @@ async function startPlainWs(): Promise<BenchTarget> {
   const port = await listen(http);
   return {
     port,
-    publish: (room, payload) => {
-      const members = rooms.get(room);
-      if (!members) return;
-      const frame = JSON.stringify({ type: payload.status === 'completed' ? 'crawl_completed' : 'crawl_progress', data: payload });
-      for (const ws of members) ws.send(frame);
-    },
+    publish: broadcast,
     async close() {
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -3,7 +3,7 @@ import { pythonLocalIso } from '../../domain/clock.js';
 import { SwitchyardError } from '../../errors/catalogue.js';
 import type { ServiceContext } from '../service-module.js';
 import { embeddedStore, type EntityMap } from '../../domain/entity-store.js';
-import { assertCapacity, assertEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
+import { assertCapacity, assertEntityBytes, checkEntityBytes, ByteBudget, DEFAULT_STORAGE_LIMITS, IdleExpiry, type StorageLimits } from '../storage-limits.js';
 import { crawlRoom, type CrawlProgressState } from './events.js';
 import { publisherFor } from '../../domain/publisher.js';
 import { knowledgeItems } from '../knowledge-items/contract.js';
@@ -139,7 +139,12 @@ export class CrawlProgressDomain {
     return this.#states.size;
   }
 
-  /** A copy of the live state to change: committed only if it stays within the limits. */
+  /**
+   * A new version of the live state to change (the committed one is frozen):
+   * top-level keys and the `logs` array are copied, nothing deeper, since no
+   * version is ever changed once committed. Committed only if it stays within
+   * the limits.
+   */
   #draft(progressId: string): CrawlProgressState {
     const state = this.#require(progressId);
     return { ...state, logs: [...state.logs] };
@@ -148,19 +153,26 @@ export class CrawlProgressDomain {
   /**
    * Keep the newest log lines (by count, then as many as fit the byte limit),
    * refuse a state still oversized (413, nothing changed), store and publish.
+   * The stored version is frozen: the history, the snapshot given to a new
+   * subscriber and the REST answer all share it, and the next change is a new
+   * version (`#draft`), so no event needs a deep copy of the state.
    */
   #commit(state: CrawlProgressState): void {
     const { logs } = state;
     let cut = Math.max(0, logs.length - this.#limits.crawlLogLines);
-    let size = Buffer.byteLength(JSON.stringify(state));
+    const measured = Buffer.byteLength(JSON.stringify(state));
+    let size = measured;
     for (let i = 0; i < cut; i++) size -= jsonStringBytes(logs[i]!);
     while (size > this.#limits.entityBytes && cut < logs.length - 1) size -= jsonStringBytes(logs[cut++]!);
     if (cut > 0) logs.splice(0, cut);
-    const bytes = assertEntityBytes(state, this.#limits.entityBytes, `crawl ${state.progressId}`);
+    // Untrimmed, the first measure is exact; trimmed, it was an estimate and is taken again.
+    const bytes = cut > 0 ? assertEntityBytes(state, this.#limits.entityBytes, `crawl ${state.progressId}`) : checkEntityBytes(measured, this.#limits.entityBytes, `crawl ${state.progressId}`);
     this.#budget.check(state.progressId, bytes);
     this.#budget.set(state.progressId, bytes);
-    this.#states.set(state.progressId, state);
-    this.#publish(state);
+    Object.freeze(logs);
+    const committed = Object.freeze(state);
+    this.#states.set(state.progressId, committed);
+    this.#publish(committed);
   }
 
   #forget(progressId: string): void {
@@ -179,8 +191,8 @@ export class CrawlProgressDomain {
   }
 
   #publish(state: CrawlProgressState): void {
-    // A copy: the log keeps this version even as the live state moves on.
-    publisherFor(this.#ctx.hub, crawlProgress).publish(crawlRoom(state.progressId), 'progress_update', structuredClone(state));
+    // The frozen version itself: the log keeps it as the live state moves on to new versions.
+    publisherFor(this.#ctx.hub, crawlProgress).publish(crawlRoom(state.progressId), 'progress_update', state);
   }
 
   #scheduleCleanup(progressId: string): void {

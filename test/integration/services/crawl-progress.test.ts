@@ -71,4 +71,60 @@ describe('crawl-progress on both transports', () => {
     expect(await socket.emitWithAck('what_is_this', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_EVENT' } });
     expect(await socket.emitWithAck('join_crawl', { progress_id: ID })).toMatchObject({ ok: true });
   });
+  it('applies a batch of updates in order, each as its own progress call, and reports each outcome', async () => {
+    const other = `${ID}-b`;
+    await api(server.url, 'POST', '/api/producer/crawl-progress', { progressId: ID });
+    await api(server.url, 'POST', '/api/producer/crawl-progress', { progressId: other });
+    const legacy = await server.legacy(`/api/crawl-progress/${ID}`);
+    const legacyOther = await server.legacy(`/api/crawl-progress/${other}`);
+    await legacy.nextEvent();
+    await legacyOther.nextEvent();
+    const socket = await server.sio('/crawl');
+    await socket.emitWithAck('join_crawl', { progress_id: ID });
+    const seen: Array<{ percentage: unknown; seq: unknown }> = [];
+    socket.on('progress_update', (p: { percentage: number; seq: number }) => seen.push({ percentage: p.percentage, seq: p.seq }));
+
+    const batch = await api(server.url, 'POST', '/api/producer/crawl-progress/batch', {
+      updates: [
+        { progressId: ID, status: 'crawling', percentage: 10, log: 'Depth 1' },
+        { progressId: 'never-started', status: 'crawling', percentage: 1 },
+        { progressId: other, status: 'crawling', percentage: 50 },
+        { progressId: ID, status: 'crawling', percentage: 20, log: 'Depth 2', pagesFound: 7 },
+      ],
+    });
+    expect(batch).toEqual({ status: 200, body: { results: [
+      { ok: true, progressId: ID },
+      { ok: false, progressId: 'never-started', error: { code: 'NOT_FOUND', message: 'unknown crawl never-started' } },
+      { ok: true, progressId: other },
+      { ok: true, progressId: ID },
+    ] } });
+
+    const first = JSON.parse(await legacy.nextEvent()) as { type: string; data: Record<string, unknown> };
+    const second = JSON.parse(await legacy.nextEvent()) as { type: string; data: Record<string, unknown> };
+    expect([first.data.percentage, first.data.logs, second.data.percentage, second.data.logs, second.data.pagesFound])
+      .toEqual([10, ['Starting crawl...', 'Depth 1'], 20, ['Starting crawl...', 'Depth 1', 'Depth 2'], 7]);
+    // The same bytes as the single call would have produced: the state as the REST API reads it.
+    const state = await api(server.url, 'GET', `/api/producer/crawl-progress/${ID}`);
+    expect(second).toEqual({ type: 'crawl_progress', data: state.body });
+    expect(JSON.parse(await legacyOther.nextEvent())).toMatchObject({ data: { progressId: other, percentage: 50 } });
+    await expect.poll(() => seen.length).toBe(2);
+    expect(seen).toEqual([{ percentage: 10, seq: 2 }, { percentage: 20, seq: 3 }]);
+  });
+
+  it('refuses a malformed or oversized batch whole, applying nothing', async () => {
+    await api(server.url, 'POST', '/api/producer/crawl-progress', { progressId: ID });
+    const malformed = await api(server.url, 'POST', '/api/producer/crawl-progress/batch', {
+      updates: [{ progressId: ID, status: 'crawling', percentage: 10 }, { progressId: ID, status: 'crawling', percentage: 101 }],
+    });
+    expect(malformed).toMatchObject({ status: 400, body: { error: { code: 'INVALID_PAYLOAD', message: expect.stringContaining('updates.1.percentage') } } });
+    const tooMany = await api(server.url, 'POST', '/api/producer/crawl-progress/batch', {
+      updates: Array.from({ length: 101 }, (_, i) => ({ progressId: ID, status: 'crawling', percentage: i % 100 })),
+    });
+    expect(tooMany).toMatchObject({ status: 400, body: { error: { code: 'INVALID_PAYLOAD' } } });
+    expect(await api(server.url, 'POST', '/api/producer/crawl-progress/batch', { updates: [] })).toMatchObject({ status: 400 });
+    expect(await api(server.url, 'POST', '/api/producer/crawl-progress/batch', [])).toMatchObject({ status: 400 });
+    const state = await api(server.url, 'GET', `/api/producer/crawl-progress/${ID}`);
+    expect(state.body).toMatchObject({ status: 'starting', percentage: 0 });
+    expect(server.sy.hub.head(`crawl_${ID}`)).toBe(1);
+  });
 });
