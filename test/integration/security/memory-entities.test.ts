@@ -62,11 +62,12 @@ describe('memory: floods of entities and rooms', () => {
 
     // Idle TTL 1.5 s, then rooms released once their 1 s history has expired.
     await until(async () => (await sampleStatus(server, '/api/producer/crawl-progress/a399')) === 404, 15_000, 'abandoned crawls expire');
-    await until(() => server.sy.hub.roomCount === 0, 15_000, 'rooms released');
+    // Each store expires its own entities on its own idle timer: wait for each, as for the crawls.
     for (const path of ['/api/producer/test-execution/e399', '/api/producer/agent-chat/sessions/s399', '/api/producer/project-creation/pc399']) {
-      expect(await sampleStatus(server, path)).toBe(404);
+      await until(async () => (await sampleStatus(server, path)) === 404, 15_000, `${path} expires`);
     }
-    expect(((await api(server.url, 'GET', '/api/producer/project-tasks/P399/tasks')).body as unknown[]).length).toBe(0);
+    await until(() => server.sy.hub.roomCount === 0, 15_000, 'rooms released');
+    await until(async () => ((await api(server.url, 'GET', '/api/producer/project-tasks/P399/tasks')).body as unknown[]).length === 0, 15_000, 'abandoned tasks expire');
     expect(log.size()).toEqual({ rooms: 0, events: 0, bytes: 0 });
     expect((await settledHeap()) - before).toBeLessThan(40 * MiB);
     const canary = await startCanary(server);
