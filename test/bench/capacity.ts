@@ -41,16 +41,12 @@ import { fmt } from './report.js';
 import { Deadline, Scope } from './scope.js';
 import { ensureBuild } from './startup.js';
 import { percentile } from './stats.js';
+import { intEnv } from './env.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
 const FD_RESERVE = 100;
 
-function intEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 /** The soft open-file limit of this process (children inherit it). */
 export function openFileLimit(): { soft: number; hard: number } {

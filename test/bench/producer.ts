@@ -19,14 +19,8 @@ import { FANOUT_PROGRESS_ID, type ClientApi, type DeliveryStats, type ServerApi,
 import { fmt, metricRow, type SectionResult } from './report.js';
 import type { Deadline, Scope } from './scope.js';
 import { median } from './stats.js';
+import { intEnv } from './env.js';
 
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 const P = {
   clients: intEnv('BENCH_PRODUCER_CLIENTS', 100),

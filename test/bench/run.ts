@@ -104,14 +104,8 @@ import { benchStartup } from './startup.js';
 import { benchCapacity } from './capacity.js';
 import { benchCluster } from './cluster.js';
 import { producer, producerDescription } from './producer.js';
+import { intEnv } from './env.js';
 
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${raw}`);
-  return value;
-}
 
 function intListEnv(name: string, fallback: string): number[] {
   const raw = process.env[name] || fallback;
