@@ -25,7 +25,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 const ROUTES: ReadonlyArray<[Method, string]> = [
   ['GET', '/health'], ['GET', '/ready'], ['GET', '/metrics'], ['GET', '/console'], ['GET', '/api/switchyard/discover'],
   ['POST', '/api/producer/crawl-progress'], ['GET', '/api/producer/crawl-progress/:id'], ['POST', '/api/producer/crawl-progress/:id/progress'],
-  ['POST', '/api/producer/crawl-progress/:id/complete'], ['POST', '/api/producer/crawl-progress/:id/error'],
+  ['POST', '/api/producer/crawl-progress/:id/complete'], ['POST', '/api/producer/crawl-progress/:id/error'], ['POST', '/api/producer/crawl-progress/batch'],
   ['POST', '/api/agent-chat/sessions'], ['GET', '/api/agent-chat/sessions/:id'], ['POST', '/api/agent-chat/sessions/:id/messages'],
   ['POST', '/api/producer/agent-chat/sessions'], ['GET', '/api/producer/agent-chat/sessions/:id'],
   ['POST', '/api/producer/agent-chat/sessions/:id/messages'], ['POST', '/api/producer/agent-chat/sessions/:id/typing'],
@@ -49,7 +49,7 @@ const ROUTES: ReadonlyArray<[Method, string]> = [
 const FIELDS = [
   'progressId', 'currentUrl', 'status', 'percentage', 'log', 'logs', 'chunksStored', 'wordCount', 'error', 'session_id', 'agent_type', 'content',
   'is_typing', 'message', 'context', 'title', 'description', 'tasks', 'id', 'task_id', 'project_id', 'level', 'entries', 'lines', 'exit_code',
-  'execution_id', 'filename', 'sourceId', 'sources', 'source_id', 'total_words', 'stage', 'step', 'since', 'limit', 'hard', 'metadata', 'features',
+  'execution_id', 'updates', 'filename', 'sourceId', 'sources', 'source_id', 'total_words', 'stage', 'step', 'since', 'limit', 'hard', 'metadata', 'features',
 ];
 const ID = fc.oneof(
   { weight: 4, arbitrary: fc.uuid() },
